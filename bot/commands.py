@@ -1,0 +1,253 @@
+"""Neutral inbound commands and events, plus the text syntax shared by console and Slack.
+
+Adapters build these from slash commands, buttons, reactions and form submissions.
+Values arrive as the user typed them; ``bot.service`` validates them so every
+platform refuses the same bad input with the same one-line message.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from bot.model import ChannelRef, MessageRef, UserRef
+
+
+class BadInput(ValueError):
+    """A one-line message that says what is accepted. Nothing was changed."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    actor: UserRef
+    actor_name: str = ""
+    is_admin: bool = False
+    channel: ChannelRef | None = None
+    event_id: str | None = None  # platform delivery id: a replayed event is handled once
+
+
+@dataclass(frozen=True, kw_only=True)
+class Join(Command):
+    track: str | None = None
+    level: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Leave(Command):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pause(Command):
+    weeks: str | int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairNow(Command):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class PracticeQuestion(Command):
+    track: str | None = None
+    level: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenRatingForm(Command):
+    session_id: str | None = None  # None: my latest session
+    turn: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitRating(Command):
+    session_id: str
+    turn: int
+    values: Mapping[str, str] = field(default_factory=dict)  # dimension id -> "1".."5"
+    comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReactionAdded(Command):
+    message: MessageRef
+    emoji: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmReady(Command):
+    session_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndPhase(Command):
+    session_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportNoShow(Command):
+    session_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowLeaderboard(Command):
+    period: str = "week"
+    track: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowStats(Command):
+    member: UserRef | None = None  # None: the actor
+
+
+@dataclass(frozen=True, kw_only=True)
+class Help(Command):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetSchedule(Command):
+    weekday: str
+    time: str
+    timezone: str = "UTC"
+    target: ChannelRef | None = None  # None: the channel the command was typed in
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartRound(Command):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelRound(Command):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Configure(Command):
+    settings: Mapping[str, str] = field(default_factory=dict)  # empty: show the current config
+
+
+ADMIN_COMMANDS = (SetSchedule, StartRound, CancelRound, Configure)
+
+USAGE: dict[str, str] = {
+    "join": "join [track=<track>] [level=junior|mid|senior] [tz=<Area/City>]",
+    "leave": "leave",
+    "pause": "pause <weeks 1-12>",
+    "now": "now",
+    "question": "question [track=<track>] [level=junior|mid|senior]",
+    "rate": "rate",
+    "ready": "ready",
+    "done": "done",
+    "noshow": "noshow",
+    "leaderboard": "leaderboard [week|month|all] [track=<track>]",
+    "stats": "stats [@member]",
+    "help": "help",
+    "schedule": "schedule <mon..sun> <HH:MM> [tz=<Area/City>] [channel]",
+    "round": "round start|cancel",
+    "config": "config [prep=<min>] [answer=<min>|question] [feedback=<min>] [intro=<min>] "
+    "[packs=<id,id>|all] [level_gap=0|1|2] [tracks=apart|mixed] [tz=<Area/City>]",
+}
+
+
+def _split(words: list[str], keys: tuple[str, ...]) -> dict[str, str]:
+    """`a=1 b=2` or positional words in the order of ``keys``."""
+    out: dict[str, str] = {}
+    positional = iter(keys)
+    for word in words:
+        if "=" in word:
+            key, _, value = word.partition("=")
+            key = {"timezone": "tz"}.get(key.lower(), key.lower())
+            if key not in keys:
+                raise BadInput(f"unknown option '{key}': accepted are {', '.join(keys)}")
+            out[key] = value
+        else:
+            key = next((k for k in positional if k not in out), None)
+            if key is None:
+                raise BadInput(f"too many values: expected at most {', '.join(keys)}")
+            out[key] = word
+    return out
+
+
+def parse_text(
+    text: str,
+    *,
+    actor: UserRef,
+    actor_name: str = "",
+    is_admin: bool = False,
+    channel: ChannelRef | None = None,
+    resolve_member: Callable[[str], UserRef | None] = lambda token: None,
+    resolve_channel: Callable[[str], ChannelRef | None] = lambda token: None,
+) -> Command:
+    """Parse ``join track=coding level=mid`` (what follows ``/mock``) into a command."""
+    try:
+        words = shlex.split(text.strip())
+    except ValueError as exc:
+        raise BadInput(f"could not read the command: {exc}") from None
+    ctx = dict(actor=actor, actor_name=actor_name, is_admin=is_admin, channel=channel)
+    if not words:
+        return Help(**ctx)
+    name, rest = words[0].lower().lstrip("/"), words[1:]
+    if name == "mock" and rest:
+        name, rest = rest[0].lower(), rest[1:]
+    if name == "join":
+        a = _split(rest, ("track", "level", "tz"))
+        return Join(**ctx, track=a.get("track"), level=a.get("level"), timezone=a.get("tz"))
+    if name == "pause":
+        return Pause(**ctx, weeks=_split(rest, ("weeks",)).get("weeks", "1"))
+    if name == "question":
+        a = _split(rest, ("track", "level"))
+        return PracticeQuestion(**ctx, track=a.get("track"), level=a.get("level"))
+    if name == "leaderboard":
+        a = _split(rest, ("period", "track"))
+        return ShowLeaderboard(**ctx, period=a.get("period", "week"), track=a.get("track"))
+    if name == "stats":
+        who = _split(rest, ("member",)).get("member")
+        member = None
+        if who is not None:
+            member = resolve_member(who)
+            if member is None:
+                raise BadInput(f"unknown member '{who}': mention a member, e.g. stats @name")
+        return ShowStats(**ctx, member=member)
+    if name == "schedule":
+        a = _split(rest, ("weekday", "time", "tz", "channel"))
+        if "weekday" not in a or "time" not in a:
+            raise BadInput(f"usage: {USAGE['schedule']}")
+        target = None
+        if "channel" in a:
+            target = resolve_channel(a["channel"])
+            if target is None:
+                raise BadInput(f"unknown channel '{a['channel']}': mention a channel")
+        return SetSchedule(
+            **ctx, weekday=a["weekday"], time=a["time"], timezone=a.get("tz", "UTC"), target=target
+        )
+    if name == "round":
+        sub = rest[0].lower() if rest else ""
+        if sub == "start" and len(rest) == 1:
+            return StartRound(**ctx)
+        if sub == "cancel" and len(rest) == 1:
+            return CancelRound(**ctx)
+        raise BadInput(f"usage: {USAGE['round']}")
+    if name == "config":
+        settings: dict[str, str] = {}
+        for word in rest:
+            key, sep, value = word.partition("=")
+            if not sep or not value:
+                raise BadInput(f"config takes key=value pairs: {USAGE['config']}")
+            settings[key.lower()] = value
+        return Configure(**ctx, settings=settings)
+    simple: dict[str, type[Command]] = {
+        "leave": Leave,
+        "now": PairNow,
+        "rate": OpenRatingForm,
+        "ready": ConfirmReady,
+        "done": EndPhase,
+        "noshow": ReportNoShow,
+        "help": Help,
+    }
+    if name in simple:
+        if rest:
+            raise BadInput(f"'{name}' takes no arguments: {USAGE[name]}")
+        return simple[name](**ctx)
+    raise BadInput(f"unknown command '{name}': try one of {', '.join(USAGE)}")

@@ -1,0 +1,107 @@
+"""Settings from the environment (MOCKROUND_*, plus each platform's usual token names)
+and an optional TOML file. Nothing is read at import time: call ``load_settings``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+REPO_QUESTIONS = Path(__file__).resolve().parent.parent / "questions"
+
+
+def default_database_url() -> str:
+    path = Path(user_data_dir("mockround")) / "mockround.db"
+    return f"sqlite+aiosqlite:///{path}"
+
+
+# the platforms' own variable names, read without the MOCKROUND_ prefix
+PLATFORM_NAMES = {"discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret"}
+
+
+class SettingsError(ValueError):
+    """Start-up refused: the message names the setting and what it accepts."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOCKROUND_", extra="forbid", populate_by_name=True)
+
+    database_url: str = Field(default_factory=default_database_url)
+    question_dirs: list[Path] = Field(default_factory=list)  # extra pack directories of a community
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    discord_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "MOCKROUND_DISCORD_TOKEN")
+    )
+    discord_api_url: str | None = None  # e.g. http://127.0.0.1:8123/api/v10 (a local fake)
+    discord_gateway_url: str | None = None
+    discord_guild_ready_timeout: float = 2.0
+
+    slack_bot_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "MOCKROUND_SLACK_BOT_TOKEN")
+    )
+    slack_app_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "MOCKROUND_SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "MOCKROUND_SLACK_SIGNING_SECRET"),
+    )
+    slack_api_url: str | None = None  # e.g. http://127.0.0.1:8124/api/ (a local fake)
+    slack_port: int = Field(default=3000, ge=1, le=65535)
+    slack_mode: Literal["socket", "http"] | None = None
+
+    # pairing weights (integers: the matching works on integer weights)
+    pair_repeat_penalty: int = Field(default=1000, ge=0)
+    pair_repeat_half_life_weeks: float = Field(default=8.0, gt=0)
+    pair_timezone_weight: int = Field(default=40, ge=0)
+    pair_level_weight: int = Field(default=30, ge=0)
+    pair_role_weight: int = Field(default=10, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @property
+    def pack_dirs(self) -> list[Path]:
+        return [REPO_QUESTIONS, *self.question_dirs]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_file = getattr(cls, "_toml_file", None)
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+
+def load_settings(toml_file: Path | None = None, **overrides: object) -> Settings:
+    """Read settings; a wrong value raises SettingsError naming the setting."""
+    if toml_file is not None and not toml_file.is_file():
+        raise SettingsError(f"config file not found: {toml_file}")
+    cls = type("FileSettings", (Settings,), {"_toml_file": toml_file}) if toml_file else Settings
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "_".join(str(p) for p in first["loc"]) or "settings"
+        env = name.upper() if name in PLATFORM_NAMES else f"MOCKROUND_{name.upper()}"
+        raise SettingsError(f"setting {env} is invalid: {first['msg']}") from None

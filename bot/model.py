@@ -1,0 +1,214 @@
+"""The nouns of mockround: frozen values that cross every boundary.
+
+Refs are strings only, so nothing platform-specific can ride along with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+LEVELS: tuple[str, ...] = ("junior", "mid", "senior")
+PERIODS: tuple[str, ...] = ("week", "month", "all")
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class UserRef:
+    platform: str
+    workspace: str
+    id: str
+
+    @property
+    def community(self) -> str:
+        return community_key(self.platform, self.workspace)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ChannelRef:
+    platform: str
+    workspace: str
+    id: str
+
+    @property
+    def community(self) -> str:
+        return community_key(self.platform, self.workspace)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class MessageRef:
+    platform: str
+    workspace: str
+    channel: str
+    id: str
+
+
+def community_key(platform: str, workspace: str) -> str:
+    """One string that scopes every stored row: a Discord guild and a Slack team never mix."""
+    return f"{platform}:{workspace}"
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    user: UserRef
+    name: str
+    track: str
+    level: str
+    timezone: str
+    status: str = "active"  # active | paused | left
+    paused_until: date | None = None
+    joined_at: datetime | None = None
+    waiting_since: datetime | None = None  # set by `now`: waiting for an on-demand partner
+
+
+# --- question bank -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    id: str
+    name: str
+    anchors: Mapping[int, str]  # 1, 3 and 5 anchored in words
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    id: str
+    dimensions: tuple[Dimension, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Guide:
+    look_for: tuple[str, ...]
+    follow_ups: tuple[str, ...]
+    red_flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    pack: str
+    track: str
+    title: str
+    prompt: str
+    levels: tuple[str, ...]
+    minutes: int
+    tags: tuple[str, ...]
+    guide: Guide
+    rubric_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    id: str
+    title: str
+    track: str
+    rubric: Rubric
+    questions: tuple[Question, ...]
+    source: str  # the file it came from, for error messages
+
+
+# --- practice sessions -------------------------------------------------------
+
+
+class Phase(StrEnum):
+    PAIRED = "paired"
+    INTRO = "intro"
+    PREP = "prep"
+    ANSWER = "answer"
+    FEEDBACK = "feedback"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (Phase.DONE, Phase.CANCELLED, Phase.NO_SHOW)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    interviewer: UserRef
+    candidate: UserRef
+    question_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: str
+    community: str
+    round_id: str
+    members: tuple[UserRef, ...]
+    turns: tuple[Turn, ...]
+    phase: Phase = Phase.PAIRED
+    turn_index: int = 0
+    phase_ends_at: datetime | None = None
+    space: ChannelRef | None = None
+    confirmed: frozenset[UserRef] = frozenset()
+    created_at: datetime | None = None
+    ended_at: datetime | None = None
+    ended_by: UserRef | None = None  # who cancelled or reported the no-show
+
+    @property
+    def turn(self) -> Turn:
+        return self.turns[min(self.turn_index, len(self.turns) - 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    session_id: str
+    turn: int
+    rater: UserRef
+    ratee: UserRef
+    overall: int  # 1-5
+    scores: Mapping[str, int] = field(default_factory=dict)  # per rubric dimension
+    comment: str = ""
+    source: str = "form"  # form | reaction
+    submitted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: str
+    community: str
+    seed: int
+    kind: str  # weekly | on_demand
+    status: str  # running | done | cancelled
+    created_at: datetime
+    unplaced: Mapping[str, str] = field(default_factory=dict)  # member id -> why
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """A persisted alarm: the database is the truth, the in-process scheduler only wakes us."""
+
+    id: int
+    community: str
+    kind: str  # phase_end | weekly_round
+    subject: str  # session id, or the community for weekly rounds
+    key: str  # what the timer was armed for, e.g. "answer:0"; stale keys do nothing
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    weekday: str  # mon..sun
+    time: str  # HH:MM
+    timezone: str
+    channel: ChannelRef
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityConfig:
+    community: str
+    intro_minutes: int = 5
+    prep_minutes: int = 2
+    answer_minutes: int | None = None  # None: the question's own minutes
+    feedback_minutes: int = 5
+    packs: tuple[str, ...] | None = None  # None: every loaded pack
+    schedule: Schedule | None = None
+    level_gap: int = 1  # pair levels at most this far apart
+    keep_tracks_apart: bool = False
+    timezone: str = "UTC"  # the community's week, for streaks and leaderboards

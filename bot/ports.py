@@ -1,0 +1,49 @@
+"""The ports the core talks through. Adapters and storage backends satisfy them; tests inject fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.messages import OutMessage
+from bot.model import ChannelRef, MessageRef, UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    private_spaces: bool = True  # can open a space only the pair sees (thread, group DM)
+    live_timestamps: bool = False  # renders {deadline} as a live countdown (no edits needed)
+    ephemeral_in_space: bool = False  # can show a message to one member inside the pair space
+    max_form_fields: int = 5
+
+
+class ChatPort(Protocol):
+    capabilities: Capabilities
+
+    async def send(self, to: ChannelRef | UserRef, msg: OutMessage) -> MessageRef: ...
+
+    async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
+        """Show ``msg`` to ``user`` only: an ephemeral message in the space or a DM.
+
+        If the platform refuses (closed DMs), the adapter falls back to a mention in
+        ``space`` telling the member where to look; it never fails silently.
+        """
+        ...
+
+    async def edit(self, ref: MessageRef, msg: OutMessage) -> None: ...
+
+    async def add_reactions(self, ref: MessageRef, emojis: Sequence[str]) -> None: ...
+
+    async def open_pair_space(
+        self, where: ChannelRef | None, users: Sequence[UserRef], title: str
+    ) -> ChannelRef: ...
+
+    async def close_pair_space(self, space: ChannelRef) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Aware UTC datetime."""
+        ...
