@@ -1,0 +1,210 @@
+"""Who meets whom this round. Pure: no I/O, no clock, no global randomness.
+
+One total score is maximised (see ``pairing_weights``): a decaying penalty for
+having met before, a bonus for shared waking hours, a level fit and a role
+balance. Every candidate ends in exactly one group or in ``unplaced`` with a
+reason the member is told.
+
+With ``keep_tracks_apart`` each track is its own part; an odd part gets its
+own trio, so nobody is left out only because their track has an odd count.
+A part of one member leaves that member unplaced with a reason.
+
+``pair`` is a top-level function over frozen dataclasses so a large round can
+run in a process pool (the matching holds the GIL).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from bot.pairing_match import match
+from bot.pairing_weights import NEG, Scorer, repeat_penalty
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str  # member id
+    timezone: str  # IANA name, e.g. "Europe/Berlin"
+    level: str  # junior | mid | senior
+    track: str
+    interviewed: int = 0  # times this member was interviewer so far
+    candidated: int = 0  # times this member was candidate so far
+    last_sat_out: datetime | None = None  # last time in a trio: favour others for the trio
+
+
+@dataclass(frozen=True)
+class PastPair:
+    a: str
+    b: str
+    when: datetime
+
+
+@dataclass(frozen=True)
+class PairingRules:
+    level_gap: int = 1  # levels at most this far apart (0 = same level only)
+    keep_tracks_apart: bool = False  # if True, only members of the same track meet
+    repeat_penalty: int = 1000
+    repeat_half_life_weeks: float = 8.0
+    timezone_weight: int = 40
+    level_weight: int = 30
+    role_weight: int = 10
+
+
+@dataclass(frozen=True)
+class Group:
+    # members[0] interviews first, members[1] is the first candidate;
+    # a trio rotates: 0 interviews 1, 1 interviews 2, 2 interviews 0
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    id: str
+    reason: str  # one line the member is told
+
+
+@dataclass(frozen=True)
+class Pairing:
+    groups: tuple[Group, ...]
+    unplaced: tuple[Unplaced, ...]
+
+
+LEVEL_WORDS = {0: "the same level", 1: "one level", 2: "two levels"}
+
+
+def pair(
+    candidates: Sequence[Candidate],
+    history: Sequence[PastPair],
+    *,
+    seed: int,
+    now: datetime,
+    rules: PairingRules = PairingRules(),  # noqa: B008 - frozen, safe as a default
+) -> Pairing:
+    seen: set[str] = set()
+    unique: list[Candidate] = []
+    unplaced: list[Unplaced] = []
+    for c in candidates:
+        if c.id in seen:
+            unplaced.append(Unplaced(c.id, "signed up twice this round; placed once"))
+            continue
+        seen.add(c.id)
+        unique.append(c)
+    # the seed decides the order members are considered in, so equal scores break differently
+    rng = random.Random(seed)
+    rng.shuffle(unique)
+    penalties = _penalties(history, seen, now, rules)
+    parts: dict[str, list[Candidate]] = defaultdict(list)
+    for c in unique:
+        parts[c.track if rules.keep_tracks_apart else ""].append(c)
+    groups: list[Group] = []
+    for track in sorted(parts):
+        got, left = _pair_part(parts[track], track, penalties, now, rules, rng)
+        groups.extend(got)
+        unplaced.extend(left)
+    groups.sort(key=lambda g: g.members)
+    unplaced.sort(key=lambda u: u.id)
+    return Pairing(tuple(groups), tuple(unplaced))
+
+
+def _penalties(history, ids: set[str], now: datetime, rules: PairingRules) -> dict:
+    met: dict[frozenset, list[datetime]] = defaultdict(list)
+    for p in history:
+        if p.a in ids and p.b in ids and p.a != p.b:
+            met[frozenset((p.a, p.b))].append(p.when)
+    out = {}
+    for key, whens in met.items():
+        pen = repeat_penalty(whens, now, rules.repeat_penalty, rules.repeat_half_life_weeks)
+        if pen:
+            out[key] = pen
+    return out
+
+
+def _pair_part(members, track, penalties, now, rules, rng):
+    if len(members) == 1:
+        where = f"in track '{track}'" if track else "signed up"
+        return [], [Unplaced(members[0].id, f"nobody else {where} this round")]
+    if not members:
+        return [], []
+    scorer = Scorer(members, rules, now, penalties)
+    everyone = list(range(len(members)))
+    dummy = _trio_preference(members, now, rules) if len(members) % 2 else None
+    pairs, third = match(scorer, everyone, dummy)
+    placed = {m for p in pairs for m in p}
+    groups = [[a, b] for a, b in pairs]
+    left = [m for m in everyone if m not in placed]
+    # the trio's third first, then anyone the matching could not place
+    left.sort(key=lambda m: (m != third, m))
+    trio_made = False
+    unplaced = []
+    for m in left:
+        if not trio_made and groups:
+            best = _best_group_for(scorer, m, groups)
+            if best is not None:
+                groups[best].append(m)
+                trio_made = True
+                continue
+        unplaced.append(Unplaced(members[m].id, _reason(members[m], rules, track, trio_made)))
+    return [_roles(scorer, members, g, rng) for g in groups], unplaced
+
+
+def _trio_preference(members, now, rules) -> dict[int, int]:
+    """Dummy-edge weights: whoever sat out longest ago (or never) is favoured for the trio."""
+    weight = 4 * max(1, rules.role_weight)
+    prefs = {}
+    for k, c in enumerate(members):
+        if c.last_sat_out is None:
+            prefs[k] = weight
+        else:
+            weeks = max(0.0, (now - c.last_sat_out).total_seconds() / (7 * 86400.0))
+            prefs[k] = int(round(weight * min(1.0, weeks / 12.0)))
+    return prefs
+
+
+def _best_group_for(scorer: Scorer, m: int, groups: list[list[int]]) -> int | None:
+    """The pair the odd member fits best: allowed with both, highest added score."""
+    pairs = [g for g in groups if len(g) == 2]
+    if not pairs:
+        return None
+    firsts = np.array([g[0] for g in pairs], dtype=np.int64)
+    seconds = np.array([g[1] for g in pairs], dtype=np.int64)
+    me = np.array([m], dtype=np.int64)
+    s1 = scorer.block(me, firsts)[0]
+    s2 = scorer.block(me, seconds)[0]
+    for k, g in enumerate(pairs):
+        for col, other in ((s1, g[0]), (s2, g[1])):
+            pen = scorer.history.get(frozenset((scorer.ids[m], scorer.ids[other])), 0)
+            col[k] -= pen
+    total = np.where((s1 > NEG // 2) & (s2 > NEG // 2), s1 + s2, NEG)
+    k = int(np.argmax(total))
+    if total[k] <= NEG // 2:
+        return None
+    return groups.index(pairs[k])
+
+
+def _reason(c: Candidate, rules: PairingRules, track: str, trio_made: bool) -> str:
+    where = f" in track '{track}'" if track else ""
+    if rules.level_gap >= 2:
+        return f"odd one out{where} and no group could take a third this round"
+    span = LEVEL_WORDS.get(rules.level_gap, f"{rules.level_gap} levels")
+    return f"nobody free within {span} of {c.level}{where} this round"
+
+
+def _roles(scorer: Scorer, members, group: list[int], rng: random.Random) -> Group:
+    """Whoever interviewed more than they were interviewed is the first candidate."""
+    need = {m: int(scorer.need[m]) for m in group}
+    tie = {m: rng.random() for m in group}
+    if len(group) == 2:
+        a, b = sorted(group, key=lambda m: (need[m], tie[m]))
+        return Group((members[a].id, members[b].id))
+    # trio: the neediest candidate goes first as candidate (position 1)
+    ordered = sorted(group, key=lambda m: (-need[m], tie[m]))
+    first_candidate, rest = ordered[0], ordered[1:]
+    interviewer = min(rest, key=lambda m: (need[m], tie[m]))
+    last = next(m for m in rest if m != interviewer)
+    return Group((members[interviewer].id, members[first_candidate].id, members[last].id))
