@@ -1,0 +1,200 @@
+"""What members read: builds neutral messages and forms from sessions and questions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from bot import actions
+from bot.messages import DEADLINE, SCORE_EMOJIS, Button, Choice, Field, Form, OutMessage
+from bot.model import Phase, Question, Rubric, Session, UserRef
+
+JOIN_EMOJI = "✋"
+PHASE_NAMES = {Phase.PREP: "prep", Phase.ANSWER: "answer", Phase.FEEDBACK: "feedback"}
+
+Names = Mapping[UserRef, str]
+
+
+def _turn_header(session: Session, turn: int, names: Names) -> str:
+    t = session.turns[turn]
+    return (
+        f"Turn {turn + 1} of {len(session.turns)}: {names[t.interviewer]} interviews, "
+        f"{names[t.candidate]} is the candidate."
+    )
+
+
+def _controls(session: Session, noshow: bool = False) -> tuple[Button, ...]:
+    buttons = [Button(actions.done(session.id), "I'm done", "primary")]
+    if noshow:
+        buttons.append(Button(actions.noshow(session.id), "No-show", "danger"))
+    return tuple(buttons)
+
+
+def signup(starts_at: datetime) -> OutMessage:
+    return OutMessage(
+        kind="signup",
+        title="Mock interview round",
+        text=(
+            f"This week's practice round pairs everyone who joined {DEADLINE}. "
+            f"Press Join or react {JOIN_EMOJI} to take part; use /mock join to pick "
+            "your track, level and timezone."
+        ),
+        buttons=(Button(actions.join(), "Join", "primary"),),
+        reactions=(JOIN_EMOJI,),
+        deadline=starts_at,
+    )
+
+
+def welcome(session: Session, names: Names) -> OutMessage:
+    people = ", ".join(names[m] for m in session.members)
+    order = "\n".join(_turn_header(session, i, names) for i in range(len(session.turns)))
+    return OutMessage(
+        kind="timer",
+        title="Your mock interview",
+        text=(
+            f"Welcome {people}! This space is yours for this round.\n{order}\n"
+            f'Press "I\'m here" when you are ready; we start when everyone is, or {DEADLINE}.'
+        ),
+        buttons=(
+            Button(actions.ready(session.id), "I'm here", "primary"),
+            Button(actions.noshow(session.id), "No-show", "danger"),
+        ),
+        deadline=session.phase_ends_at,
+        mentions=session.members,
+    )
+
+
+def _times_up(by_timer: bool, previous: str) -> str:
+    return f"⏰ Time's up for {previous}. " if by_timer else ""
+
+
+def prep(session: Session, names: Names, by_timer: bool) -> OutMessage:
+    turn = session.turn_index
+    t = session.turns[turn]
+    return OutMessage(
+        kind="timer",
+        title=f"Turn {turn + 1}: prep",
+        text=(
+            f"{_times_up(by_timer, 'the previous step')}{_turn_header(session, turn, names)}\n"
+            f"{names[t.candidate]}, read your question below and plan your answer; "
+            f"prep ends {DEADLINE}. {names[t.interviewer]}, your guide was sent to you privately."
+        ),
+        buttons=_controls(session, noshow=turn == 0),
+        deadline=session.phase_ends_at,
+        mentions=(t.candidate, t.interviewer),
+    )
+
+
+def question(q: Question, candidate: str) -> OutMessage:
+    return OutMessage(
+        kind="question",
+        title=q.title,
+        text=f"Question for {candidate} ({q.minutes} min answer):\n{q.prompt.strip()}",
+        fields=(("Track", q.track), ("Level", ", ".join(q.levels))),
+    )
+
+
+def guide(q: Question, rubric: Rubric, candidate: str) -> OutMessage:
+    def bullets(items) -> str:
+        return "\n".join(f"• {i}" for i in items)
+
+    anchors = "\n".join(
+        f"{d.name}: 1 = {d.anchors[1]}; 3 = {d.anchors[3]}; 5 = {d.anchors[5]}"
+        for d in rubric.dimensions
+    )
+    return OutMessage(
+        kind="guide",
+        title=f"Interviewer guide: {q.title}",
+        text=f"Only you see this. {candidate} answers: {q.prompt.strip()}",
+        fields=(
+            ("What good looks like", bullets(q.guide.look_for)),
+            ("Follow-ups", bullets(q.guide.follow_ups)),
+            ("Red flags", bullets(q.guide.red_flags)),
+            ("Rubric", anchors),
+        ),
+    )
+
+
+def answer(session: Session, names: Names, by_timer: bool) -> OutMessage:
+    t = session.turn
+    return OutMessage(
+        kind="timer",
+        title=f"Turn {session.turn_index + 1}: answer",
+        text=(
+            f"{_times_up(by_timer, 'prep')}{names[t.candidate]}, you have the floor: answer ends "
+            f"{DEADLINE}. {names[t.interviewer]}, probe with the follow-ups from your guide."
+        ),
+        buttons=_controls(session, noshow=session.turn_index == 0),
+        deadline=session.phase_ends_at,
+        mentions=(t.candidate,),
+    )
+
+
+def feedback(session: Session, names: Names, by_timer: bool) -> OutMessage:
+    t = session.turn
+    return OutMessage(
+        kind="feedback",
+        title=f"Turn {session.turn_index + 1}: feedback",
+        text=(
+            f"{_times_up(by_timer, 'the answer')}{names[t.interviewer]}, give {names[t.candidate]} "
+            f"your feedback until {DEADLINE}. Quick score: react 1-5 on this message. "
+            "Full rubric: press Rate."
+        ),
+        buttons=(
+            Button(actions.rate(session.id, session.turn_index), "Rate", "primary"),
+            *_controls(session),
+        ),
+        reactions=SCORE_EMOJIS,
+        deadline=session.phase_ends_at,
+        mentions=(t.interviewer,),
+    )
+
+
+def checkpoint(session: Session, minutes_left: int) -> OutMessage:
+    phase = PHASE_NAMES.get(session.phase, session.phase.value)
+    return OutMessage(
+        kind="timer",
+        text=f"⏳ {minutes_left} min left in {phase} (ends {DEADLINE}).",
+        deadline=session.phase_ends_at,
+    )
+
+
+def ended(session: Session, names: Names) -> OutMessage:
+    by = names.get(session.ended_by, "someone") if session.ended_by else None
+    texts = {
+        Phase.DONE: "✅ Session complete: well done both! See /mock stats for your progress.",
+        Phase.CANCELLED: f"Session cancelled{f' by {by}' if by else ''}.",
+        Phase.NO_SHOW: (
+            f"Session ended: {by} reported a no-show."
+            if by
+            else "Session ended: nobody confirmed in time."
+        ),
+    }
+    return OutMessage(kind="info", text=texts[session.phase])
+
+
+def rating_form(session: Session, turn: int, rubric: Rubric, candidate: str) -> Form:
+    fields = tuple(
+        Field(
+            id=d.id,
+            label=d.name,
+            kind="select",
+            choices=tuple(
+                Choice(str(n), f"{n} - {d.anchors[n]}" if n in d.anchors else str(n))
+                for n in range(1, 6)
+            ),
+            placeholder=f"Score {d.name} from 1 to 5",
+        )
+        for d in rubric.dimensions
+    )
+    comment = Field(
+        id="comment",
+        label="Comment for the candidate",
+        kind="text",
+        required=False,
+        placeholder=f"What should {candidate} keep or change?",
+        max_length=1000,
+    )
+    return Form(
+        form_id=actions.form(session.id, turn), title="Rate the answer", fields=(*fields, comment)
+    )

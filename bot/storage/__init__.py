@@ -1,0 +1,1 @@
+"""Store implementations: SQLAlchemy Core, async (sqlite+aiosqlite, postgresql+asyncpg)."""

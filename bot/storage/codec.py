@@ -1,0 +1,153 @@
+"""Rows <-> model values. Refs are stored as their ids; the community key restores the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.model import (
+    ChannelRef,
+    CommunityConfig,
+    Member,
+    Phase,
+    Round,
+    Schedule,
+    Session,
+    Timer,
+    Turn,
+    UserRef,
+)
+
+
+def split_community(community: str) -> tuple[str, str]:
+    platform, _, workspace = community.partition(":")
+    return platform, workspace
+
+
+def user(community: str, user_id: str) -> UserRef:
+    return UserRef(*split_community(community), user_id)
+
+
+def channel(community: str, channel_id: str) -> ChannelRef:
+    return ChannelRef(*split_community(community), channel_id)
+
+
+def member_from_row(row: Mapping[str, Any]) -> Member:
+    paused = row["paused_until"]
+    return Member(
+        user=user(row["community"], row["user_id"]),
+        name=row["name"],
+        track=row["track"],
+        level=row["level"],
+        timezone=row["timezone"],
+        status=row["status"],
+        paused_until=paused.date() if paused else None,
+        joined_at=row["joined_at"],
+        waiting_since=row["waiting_since"],
+    )
+
+
+def turns_to_json(turns: tuple[Turn, ...]) -> list[list[str]]:
+    return [[t.interviewer.id, t.candidate.id, t.question_id] for t in turns]
+
+
+def session_from_row(row: Mapping[str, Any]) -> Session:
+    c = row["community"]
+    return Session(
+        id=row["id"],
+        community=c,
+        round_id=row["round_id"],
+        members=tuple(user(c, m) for m in row["members"]),
+        turns=tuple(Turn(user(c, i), user(c, k), q) for i, k, q in row["turns"]),
+        phase=Phase(row["phase"]),
+        turn_index=row["turn_index"],
+        phase_ends_at=row["phase_ends_at"],
+        space=channel(c, row["space"]) if row["space"] else None,
+        confirmed=frozenset(user(c, m) for m in row["confirmed"]),
+        created_at=row["created_at"],
+        ended_at=row["ended_at"],
+        ended_by=user(c, row["ended_by"]) if row["ended_by"] else None,
+    )
+
+
+def session_to_row(s: Session) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "community": s.community,
+        "round_id": s.round_id,
+        "members": [m.id for m in s.members],
+        "turns": turns_to_json(s.turns),
+        "phase": s.phase.value,
+        "turn_index": s.turn_index,
+        "phase_ends_at": s.phase_ends_at,
+        "space": s.space.id if s.space else None,
+        "confirmed": sorted(m.id for m in s.confirmed),
+        "created_at": s.created_at,
+        "ended_at": s.ended_at,
+        "ended_by": s.ended_by.id if s.ended_by else None,
+    }
+
+
+def round_from_row(row: Mapping[str, Any]) -> Round:
+    return Round(
+        id=row["id"],
+        community=row["community"],
+        seed=row["seed"],
+        kind=row["kind"],
+        status=row["status"],
+        created_at=row["created_at"],
+        unplaced=dict(row["unplaced"]),
+    )
+
+
+def timer_from_row(row: Mapping[str, Any]) -> Timer:
+    return Timer(
+        id=row["id"],
+        community=row["community"],
+        kind=row["kind"],
+        subject=row["subject"],
+        key=row["key"],
+        due_at=row["due_at"],
+    )
+
+
+def config_to_json(cfg: CommunityConfig) -> dict[str, Any]:
+    sched = cfg.schedule
+    return {
+        "intro_minutes": cfg.intro_minutes,
+        "prep_minutes": cfg.prep_minutes,
+        "answer_minutes": cfg.answer_minutes,
+        "feedback_minutes": cfg.feedback_minutes,
+        "packs": list(cfg.packs) if cfg.packs is not None else None,
+        "schedule": None
+        if sched is None
+        else {
+            "weekday": sched.weekday,
+            "time": sched.time,
+            "timezone": sched.timezone,
+            "channel": sched.channel.id,
+        },
+        "level_gap": cfg.level_gap,
+        "keep_tracks_apart": cfg.keep_tracks_apart,
+        "timezone": cfg.timezone,
+    }
+
+
+def config_from_json(community: str, data: Mapping[str, Any]) -> CommunityConfig:
+    sched = data.get("schedule")
+    return CommunityConfig(
+        community=community,
+        intro_minutes=data["intro_minutes"],
+        prep_minutes=data["prep_minutes"],
+        answer_minutes=data["answer_minutes"],
+        feedback_minutes=data["feedback_minutes"],
+        packs=tuple(data["packs"]) if data["packs"] is not None else None,
+        schedule=None
+        if sched is None
+        else Schedule(
+            sched["weekday"], sched["time"], sched["timezone"], channel(community, sched["channel"])
+        ),
+        level_gap=data["level_gap"],
+        keep_tracks_apart=data["keep_tracks_apart"],
+        timezone=data["timezone"],
+    )

@@ -1,0 +1,39 @@
+"""Versioned schema changes. Append a step; never edit one that has shipped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, insert, select, update
+
+from bot.storage import schema
+
+Step = Callable[[Connection], None]
+
+
+def _v1(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=list(schema.VERSION_1))
+
+
+MIGRATIONS: list[tuple[int, Step]] = [(1, _v1)]
+
+
+def current_version(conn: Connection) -> int:
+    if not conn.dialect.has_table(conn, "schema_version"):
+        return 0
+    return conn.execute(select(schema.schema_version.c.version)).scalar() or 0
+
+
+def migrate(conn: Connection) -> int:
+    """Bring the schema up to the newest version; returns the version reached."""
+    version = current_version(conn)
+    for number, step in MIGRATIONS:
+        if number <= version:
+            continue
+        step(conn)
+        if version == 0:
+            conn.execute(insert(schema.schema_version).values(version=number))
+        else:
+            conn.execute(update(schema.schema_version).values(version=number))
+        version = number
+    return version

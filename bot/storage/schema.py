@@ -1,0 +1,196 @@
+"""Table definitions (SQLAlchemy Core). Every row carries its community: queries are scoped by it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC on every backend, returned aware: no silent local-time drift."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC datetimes")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+communities = Table(
+    "communities",
+    metadata,
+    Column("community", String(200), primary_key=True),
+    Column("config", JSON, nullable=False),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("community", String(200), primary_key=True),
+    Column("user_id", String(100), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("track", String(60), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("timezone", String(60), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("paused_until", UTCDateTime),
+    Column("joined_at", UTCDateTime),
+    Column("waiting_since", UTCDateTime),
+    Column("interviewed", Integer, nullable=False, default=0),
+    Column("candidated", Integer, nullable=False, default=0),
+    Column("last_sat_out", UTCDateTime),
+)
+
+rounds = Table(
+    "rounds",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("community", String(200), nullable=False, index=True),
+    Column("seed", Integer, nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("unplaced", JSON, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("community", String(200), nullable=False),
+    Column("round_id", String(40), nullable=False, index=True),
+    Column("members", JSON, nullable=False),
+    Column("turns", JSON, nullable=False),
+    Column("phase", String(12), nullable=False),
+    Column("turn_index", Integer, nullable=False),
+    Column("phase_ends_at", UTCDateTime),
+    Column("space", String(100)),
+    Column("confirmed", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("ended_by", String(100)),
+    Index("ix_sessions_community_phase", "community", "phase"),
+)
+
+# one row per member per session: "my latest session", history and streaks without JSON scans
+participants = Table(
+    "participants",
+    metadata,
+    Column("community", String(200), primary_key=True),
+    Column("user_id", String(100), primary_key=True),
+    Column("session_id", String(40), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("track", String(60), nullable=False),
+    Column("completed_at", UTCDateTime),
+    Index("ix_participants_latest", "community", "user_id", "created_at"),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("community", String(200), nullable=False),
+    Column("a", String(100), nullable=False),
+    Column("b", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_meetings_community", "community", "at"),
+)
+
+answered = Table(
+    "answered",
+    metadata,
+    Column("community", String(200), primary_key=True),
+    Column("user_id", String(100), primary_key=True),
+    Column("question_id", String(100), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+message_links = Table(
+    "message_links",
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("workspace", String(100), primary_key=True),
+    Column("channel", String(100), primary_key=True),
+    Column("message_id", String(100), primary_key=True),
+    Column("community", String(200), nullable=False),
+    Column("session_id", String(40)),
+    Column("turn", Integer),
+    Column("purpose", String(20), nullable=False),  # feedback | signup
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("community", String(200), nullable=False),
+    Column("session_id", String(40), primary_key=True),
+    Column("turn", Integer, primary_key=True),
+    Column("rater", String(100), primary_key=True),
+    Column("ratee", String(100), primary_key=True),
+    Column("overall", Float, nullable=False),
+    Column("scores", JSON, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("track", String(60), nullable=False),
+    Column("submitted_at", UTCDateTime, nullable=False),
+    Index("ix_ratings_board", "community", "submitted_at", "track", "ratee", "rater", "overall"),
+)
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("community", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("key", String(40), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("fired_at", UTCDateTime),
+    Index("ix_timers_due", "fired_at", "due_at"),
+    Index("ix_timers_subject", "subject"),
+)
+
+seen_events = Table(
+    "seen_events",
+    metadata,
+    Column("community", String(200), primary_key=True),
+    Column("event_id", String(200), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+VERSION_1 = (
+    schema_version,
+    communities,
+    members,
+    rounds,
+    sessions,
+    participants,
+    meetings,
+    answered,
+    message_links,
+    ratings,
+    timers,
+    seen_events,
+)
