@@ -1,0 +1,56 @@
+"""`mockround questions validate` and `mockround questions list` (wired in bot.cli)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bot.config import REPO_QUESTIONS
+from bot.question_bank import QuestionBank
+from bot.questions import scan_paths
+
+
+def validate(paths: Sequence[Path], out: TextIO) -> int:
+    """Print each problem on its own line, then a summary; 1 if any problem, else 0."""
+    targets = list(paths) or [REPO_QUESTIONS]
+    packs, problems = scan_paths(targets)
+    for problem in problems:
+        print(problem, file=out)
+    if problems:
+        bad = len({p.file for p in problems})
+        print(f"{len(problems)} problem(s) in {bad} file(s)", file=out)
+        return 1
+    questions = sum(len(p.questions) for p in packs)
+    tracks = len({p.track for p in packs})
+    print(f"{len(packs)} pack(s) valid: {questions} questions in {tracks} track(s)", file=out)
+    return 0
+
+
+def list_questions(bank: QuestionBank, track: str | None, console: Console) -> int:
+    """A table of the bank's questions, optionally one track; an unknown track returns 2."""
+    if track is not None and track not in bank.tracks():
+        known = ", ".join(bank.tracks()) or "none loaded"
+        console.print(Text(f"unknown track {track!r}; tracks: {known}"))
+        return 2
+    table = Table(title=f"Questions: {track}" if track else "Questions")
+    for name, justify in (
+        ("id", "left"),
+        ("track", "left"),
+        ("levels", "left"),
+        ("minutes", "right"),
+        ("title", "left"),
+    ):
+        table.add_column(name, justify=justify)
+    tracks = [track] if track else list(bank.tracks())
+    for t in tracks:
+        for q in bank.questions(track=t):
+            table.add_row(
+                Text(q.id), Text(q.track), Text(", ".join(q.levels)), str(q.minutes), Text(q.title)
+            )
+    console.print(table)
+    return 0
