@@ -1,0 +1,127 @@
+"""The core's ChatPort on the Slack Web API.
+
+One bot token serves one workspace, so refs' ``workspace`` is the team id the
+token belongs to; the client is shared with the bolt app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import render
+from bot.messages import OutMessage
+from bot.model import ChannelRef, MessageRef, UserRef
+from bot.ports import Capabilities
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+CLOSING_NOTE = (
+    "This practice session is over. Thanks for practising! This conversation stays for your notes."
+)
+
+
+class SlackChat:
+    # no live countdowns in Slack: the core posts at checkpoints instead
+    capabilities = Capabilities(
+        private_spaces=True, live_timestamps=False, ephemeral_in_space=True, max_form_fields=5
+    )
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._dm_channels: dict[str, str] = {}  # user id -> DM channel id: one lookup per member
+
+    async def _dm(self, user: UserRef) -> str:
+        channel = self._dm_channels.get(user.id)
+        if channel is None:
+            resp = await self.client.conversations_open(users=user.id)
+            channel = self._dm_channels[user.id] = resp["channel"]["id"]
+        return channel
+
+    async def send(self, to: ChannelRef | UserRef, msg: OutMessage) -> MessageRef:
+        channel = await self._dm(to) if isinstance(to, UserRef) else to.id
+        resp = await self.client.chat_postMessage(
+            channel=channel,
+            text=render.fallback_text(msg),
+            blocks=render.blocks(msg),
+            unfurl_links=False,
+        )
+        ref = MessageRef(PLATFORM, to.workspace, resp["channel"], resp["ts"])
+        if msg.reactions:
+            await self.add_reactions(ref, msg.reactions)
+        return ref
+
+    async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
+        try:
+            await self.client.chat_postEphemeral(
+                channel=space.id,
+                user=user.id,
+                text=render.fallback_text(msg),
+                blocks=render.blocks(msg),
+            )
+            return
+        except SlackApiError as exc:
+            log.warning(
+                "ephemeral message to %s in %s refused (%s); sending a DM",
+                user.id,
+                space.id,
+                _error(exc),
+            )
+        try:
+            await self.send(user, msg)
+            return
+        except SlackApiError as exc:
+            log.warning(
+                "DM to %s refused (%s); mentioning them in %s", user.id, _error(exc), space.id
+            )
+        # the content may be private (an interviewer's guide), so the mention only points the way
+        note = OutMessage(
+            text="I have something for your eyes only but could not show it here or send a DM. "
+            "Please allow direct messages from the mockround app, then ask me again.",
+            mentions=(user,),
+        )
+        await self.send(space, note)
+
+    async def edit(self, ref: MessageRef, msg: OutMessage) -> None:
+        await self.client.chat_update(
+            channel=ref.channel,
+            ts=ref.id,
+            text=render.fallback_text(msg),
+            blocks=render.blocks(msg),
+        )
+
+    async def add_reactions(self, ref: MessageRef, emojis: Sequence[str]) -> None:
+        for emoji in emojis:
+            try:
+                await self.client.reactions_add(
+                    channel=ref.channel, timestamp=ref.id, name=render.emoji_name(emoji)
+                )
+            except SlackApiError as exc:
+                # a reaction is a shortcut for members; the message stands without it
+                if _error(exc) != "already_reacted":
+                    log.warning(
+                        "could not add :%s: to %s: %s",
+                        render.emoji_name(emoji),
+                        ref.id,
+                        _error(exc),
+                    )
+
+    async def open_pair_space(
+        self, where: ChannelRef | None, users: Sequence[UserRef], title: str
+    ) -> ChannelRef:
+        # a group DM is private to the pair; Slack returns the existing one for the same members
+        resp = await self.client.conversations_open(users=",".join(u.id for u in users))
+        workspace = users[0].workspace if users else (where.workspace if where else "")
+        return ChannelRef(PLATFORM, workspace, resp["channel"]["id"])
+
+    async def close_pair_space(self, space: ChannelRef) -> None:
+        # group DMs cannot be archived by a bot; say so in the conversation instead
+        await self.client.chat_postMessage(channel=space.id, text=CLOSING_NOTE)
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", exc)) if exc.response is not None else str(exc)

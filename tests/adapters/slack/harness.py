@@ -1,0 +1,127 @@
+"""The Slack adapter under test, wired to the real core and bolt app, talking to a FakeSlack."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from adapters.slack.app import SlackRuntime, assemble
+from adapters.slack.port import SlackChat
+from bot.clock import FakeClock
+from bot.config import Settings
+from tests.fakes.slack_fake import FakeSlack
+from tests.fakes.slack_fake_sender import Delivered, SlackSender
+
+SECRET = "fake-signing-secret"
+CoreFactory = Callable[[Settings, SlackChat, FakeClock], Awaitable[Any]]
+
+
+async def real_core(settings: Settings, chat: SlackChat, clock: FakeClock) -> Any:
+    from bot.bootstrap import build
+
+    return await build(settings, chat, clock=clock)
+
+
+class Harness:
+    def __init__(
+        self,
+        fake: FakeSlack,
+        db: Path,
+        clock: FakeClock | None = None,
+        core: CoreFactory = real_core,
+    ) -> None:
+        self.fake, self.db = fake, db
+        self.clock = clock or FakeClock()
+        self._core_factory = core
+        self.runtime: SlackRuntime | None = None
+        self.send: SlackSender | None = None
+
+    def make_settings(self, mode: str) -> Settings:
+        return Settings(
+            database_url=f"sqlite+aiosqlite:///{self.db}",
+            slack_bot_token=self.fake.bot_token,
+            slack_app_token=self.fake.app_token if mode == "socket" else None,
+            slack_signing_secret=SECRET,
+            slack_api_url=self.fake.api_url,
+            slack_mode=mode,
+        )
+
+    async def start(self, mode: str) -> None:
+        settings = self.make_settings(mode)
+        self.runtime = await assemble(
+            settings, lambda chat: self._core_factory(settings, chat, self.clock)
+        )
+        await self.core.start()
+        url = None
+        if mode == "http":
+            port = await self.runtime.serve_http("127.0.0.1", 0)
+            url = f"http://127.0.0.1:{port}/slack/events"
+        else:
+            await self.runtime.connect_socket(self.fake.app_token)
+        self.send = SlackSender(self.fake, url=url, signing_secret=SECRET)
+
+    async def stop(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.close()
+            await self.core.stop()
+            self.runtime = None
+
+    @property
+    def core(self) -> Any:
+        assert self.runtime is not None
+        return self.runtime.core
+
+    # --- what members do, each waiting until the app has answered -----------------------
+
+    async def mock(self, user: str, text: str, channel: str = "CPRACTICE") -> str:
+        """Run ``/mock <text>``; returns what the app answered through the response_url."""
+        payload = self.send.slash(user, text, channel=channel)
+        delivered = await self.send.command(payload)
+        assert delivered.status == 200, delivered
+        await self.runtime.idle()
+        answers = self.fake.responses(payload["response_url"])
+        return "\n".join(a.get("text", "") for a in answers)
+
+    async def click(self, user: str, action_id: str, *, channel: str, ts: str) -> str:
+        payload = self.send.click(user, action_id, channel=channel, message_ts=ts)
+        delivered = await self.send.interaction(payload)
+        assert delivered.status == 200, delivered
+        await self.runtime.idle()
+        return "\n".join(a.get("text", "") for a in self.fake.responses(payload["response_url"]))
+
+    async def submit(
+        self, user: str, view: dict[str, Any], values: dict[str, str], comment: str | None = None
+    ) -> Delivered:
+        delivered = await self.send.interaction(self.send.submit(user, view, values, comment))
+        await self.runtime.idle()
+        return delivered
+
+    async def react(
+        self,
+        user: str,
+        name: str,
+        *,
+        channel: str,
+        ts: str,
+        event_id: str | None = None,
+        retry: int = 0,
+    ) -> Delivered:
+        delivered = await self.send.event(
+            self.send.reaction(user, name, channel=channel, ts=ts, event_id=event_id), retry=retry
+        )
+        await self.runtime.idle()
+        return delivered
+
+    async def tick(self, **delta: float) -> None:
+        """Move the fake clock and run every timer that came due, as the alarm would."""
+        self.clock.advance(**delta)
+        await self.core.run_due()
+        await self.runtime.idle()
+
+    # --- reading back ---------------------------------------------------------------
+
+    def last_view(self) -> dict[str, Any]:
+        views = self.fake.calls_to("views.open")
+        assert views, "no modal was opened"
+        return views[-1]["view"]
