@@ -1,0 +1,137 @@
+"""The core's ChatPort on Discord: messages, DMs, private threads, reactions.
+
+A pair space is a private thread (type 12) in the configured text channel. Where a
+thread cannot be made (no channel configured, a channel that is not a text channel,
+or missing permissions) the space is the pair's DMs: its id is ``dms:<user>-<user>``
+and everything sent there goes to each member's DM.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+
+from adapters.discord.render import mention, message_kwargs, send_kwargs
+from bot.messages import OutMessage
+from bot.model import ChannelRef, MessageRef, UserRef
+from bot.ports import Capabilities
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+DM_SPACE = "dms:"
+DM_CLOSED = 50007  # Discord's "Cannot send messages to this user"
+THREAD_NAME_MAX = 100
+
+
+class DiscordChat:
+    capabilities = Capabilities(
+        private_spaces=True, live_timestamps=True, ephemeral_in_space=False, max_form_fields=5
+    )
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+        # DM channel id -> guild id, so a reaction in a DM maps back to its community
+        self.dm_workspace: dict[int, str] = {}
+
+    # --- sending -------------------------------------------------------------
+
+    async def send(self, to: ChannelRef | UserRef, msg: OutMessage) -> MessageRef:
+        if isinstance(to, UserRef):
+            return await self._send_dm(to, msg)
+        if to.id.startswith(DM_SPACE):
+            refs = [await self._send_dm(user, msg) for user in self._dm_members(to)]
+            return MessageRef(
+                PLATFORM, to.workspace, to.id, "-".join(f"{r.channel}/{r.id}" for r in refs)
+            )
+        sent = await self.client.get_partial_messageable(int(to.id)).send(**send_kwargs(msg))
+        return MessageRef(PLATFORM, to.workspace, to.id, str(sent.id))
+
+    async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
+        try:
+            await self._send_dm(user, msg)
+        except discord.Forbidden as exc:
+            if exc.code != DM_CLOSED or space.id.startswith(DM_SPACE):
+                raise
+            # never silent: the member learns why the private part is missing and how to fix it
+            note = (
+                f"{mention(user.id)} I could not send you a direct message with your private notes "
+                "(your DMs are closed). Allow direct messages from server members "
+                "(server menu → Privacy Settings) so the next ones reach you."
+            )
+            await self.send(space, OutMessage(text=note, kind="error"))
+
+    async def _send_dm(self, user: UserRef, msg: OutMessage) -> MessageRef:
+        channel = await self.client.create_dm(discord.Object(int(user.id)))
+        self.dm_workspace[channel.id] = user.workspace
+        sent = await channel.send(**send_kwargs(msg))
+        return MessageRef(PLATFORM, user.workspace, str(channel.id), str(sent.id))
+
+    def _partials(self, ref: MessageRef) -> list[discord.PartialMessage]:
+        if ref.channel.startswith(DM_SPACE):
+            pairs = [part.split("/") for part in ref.id.split("-")]
+        else:
+            pairs = [[ref.channel, ref.id]]
+        return [
+            self.client.get_partial_messageable(int(c)).get_partial_message(int(m))
+            for c, m in pairs
+        ]
+
+    async def edit(self, ref: MessageRef, msg: OutMessage) -> None:
+        kwargs = message_kwargs(msg)
+        for part in self._partials(ref):
+            await part.edit(**kwargs)
+
+    async def add_reactions(self, ref: MessageRef, emojis: Sequence[str]) -> None:
+        for part in self._partials(ref):
+            for emoji in emojis:
+                await part.add_reaction(emoji)
+
+    # --- pair spaces ---------------------------------------------------------
+
+    async def open_pair_space(
+        self, where: ChannelRef | None, users: Sequence[UserRef], title: str
+    ) -> ChannelRef:
+        workspace = where.workspace if where else users[0].workspace
+        parent = await self._text_channel(where) if where else None
+        if parent is not None:
+            try:
+                thread = await parent.create_thread(
+                    name=title[:THREAD_NAME_MAX] or "mock interview",
+                    type=discord.ChannelType.private_thread,
+                    invitable=False,
+                    auto_archive_duration=10080,
+                )
+                for user in users:
+                    await thread.add_user(discord.Object(int(user.id)))
+                return ChannelRef(PLATFORM, workspace, str(thread.id))
+            except discord.Forbidden as exc:
+                log.warning("cannot open a private thread in %s (%s); using DMs", where, exc)
+        return ChannelRef(PLATFORM, workspace, DM_SPACE + "-".join(u.id for u in users))
+
+    async def close_pair_space(self, space: ChannelRef) -> None:
+        if space.id.startswith(DM_SPACE):
+            return  # DMs stay: there is nothing to archive
+        try:
+            channel = self.client.get_channel(int(space.id)) or await self.client.fetch_channel(
+                int(space.id)
+            )
+            if isinstance(channel, discord.Thread):
+                await channel.edit(archived=True, locked=True)
+        except discord.NotFound:
+            log.info("pair space %s is already gone", space.id)
+
+    async def _text_channel(self, where: ChannelRef) -> discord.TextChannel | None:
+        channel = self.client.get_channel(int(where.id))
+        if channel is None:
+            try:
+                channel = await self.client.fetch_channel(int(where.id))
+            except (discord.NotFound, discord.Forbidden):
+                return None
+        return channel if isinstance(channel, discord.TextChannel) else None
+
+    def _dm_members(self, space: ChannelRef) -> list[UserRef]:
+        ids = space.id.removeprefix(DM_SPACE).split("-")
+        return [UserRef(PLATFORM, space.workspace, uid) for uid in ids if uid]

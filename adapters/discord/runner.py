@@ -1,0 +1,88 @@
+"""Start and stop the Discord bot: endpoints, the core, the client; ``run`` for the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from adapters.discord.client import MockroundClient
+
+log = logging.getLogger(__name__)
+
+
+def configure_endpoints(settings: Any) -> None:
+    """Point discord.py at another API and gateway (a local fake in tests).
+
+    discord.py reads both from class attributes, so this is process-wide.
+    """
+    if settings.discord_api_url:
+        discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
+    if settings.discord_gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+class DiscordBot:
+    """The core and the client, started and stopped together.
+
+    ``app`` is an already built core (tests pass one); otherwise ``bot.bootstrap.build``
+    makes it from ``settings`` with the given ``store`` and ``clock``.
+    """
+
+    def __init__(self, settings: Any, *, app: Any = None, store: Any = None, clock: Any = None):
+        if not settings.discord_token:
+            raise ValueError("DISCORD_TOKEN is not set: the bot token from the Developer Portal")
+        self.settings = settings
+        self.app = app
+        self._store, self._clock = store, clock
+        self.client = MockroundClient(guild_ready_timeout=settings.discord_guild_ready_timeout)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, ready_timeout: float = 60.0) -> None:
+        configure_endpoints(self.settings)
+        if self.app is None:
+            from bot.bootstrap import build
+
+            self.app = await build(
+                self.settings, self.client.chat, store=self._store, clock=self._clock
+            )
+        self.client.attach(self.app.service, self.app.bank.tracks())
+        await self.app.start()
+        self._task = asyncio.create_task(self.client.start(self.settings.discord_token))
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {self._task, ready}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready not in done:
+            ready.cancel()
+            if self._task in done:
+                self._task.result()  # login refused, gateway unreachable: raise it here
+            raise TimeoutError(f"Discord did not become ready within {ready_timeout} s")
+
+    async def wait_closed(self) -> None:
+        if self._task is not None:
+            await self._task
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.app is not None:
+            await self.app.stop()
+
+
+async def run(settings: Any) -> None:
+    """Run until cancelled (Ctrl-C): what ``mockround run discord`` calls."""
+    bot = DiscordBot(settings)
+    await bot.start()
+    log.info("mockround is connected to Discord as %s", bot.client.user)
+    try:
+        await bot.wait_closed()
+    finally:
+        await bot.stop()

@@ -1,0 +1,201 @@
+"""The ``/mock`` slash command group: one typed subcommand per core command.
+
+Values go to the core as typed; the core validates them, so Discord and Slack refuse
+the same bad input with the same message. Track choices come from the loaded packs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+import discord
+from discord import app_commands
+
+from adapters.discord.answers import Answers
+from bot import commands as c
+from bot.model import LEVELS, PERIODS, WEEKDAYS, ChannelRef, UserRef
+
+Choice = app_commands.Choice
+CHOICES_MAX = 25  # Discord's limit per option
+
+
+@lru_cache(maxsize=1)
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+async def timezone_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[Choice[str]]:
+    needle = current.strip().lower()
+    hits = [z for z in _zones() if needle in z.lower()] if needle else ["UTC", *_zones()]
+    return [Choice(name=z, value=z) for z in hits[:CHOICES_MAX]]
+
+
+def _choices(values: Sequence[str]) -> list[Choice[str]]:
+    return [Choice(name=v, value=v) for v in values[:CHOICES_MAX]]
+
+
+def _with_choices(**lists: Sequence[str]) -> Callable:
+    """``app_commands.choices`` without the options that have nothing to offer."""
+    given = {name: _choices(values) for name, values in lists.items() if values}
+    return app_commands.choices(**given) if given else (lambda fn: fn)
+
+
+def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
+    group = app_commands.Group(
+        name="mock", description="Peer mock-interview practice", guild_only=True
+    )
+    tracks = list(tracks)
+
+    @group.command(name="join", description="Opt in to weekly mock-interview pairing")
+    @app_commands.describe(
+        track="What you want to practise", level="Your level", timezone="Your time zone (Area/City)"
+    )
+    @_with_choices(track=tracks, level=LEVELS)
+    async def join(
+        interaction: discord.Interaction,
+        track: str | None = None,
+        level: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        await answers.command(interaction, c.Join, track=track, level=level, timezone=timezone)
+
+    join.autocomplete("timezone")(timezone_autocomplete)
+
+    @group.command(name="leave", description="Stop being paired")
+    async def leave(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.Leave)
+
+    @group.command(name="pause", description="Skip the next rounds")
+    @app_commands.describe(weeks="How many weeks to sit out (1-12)")
+    async def pause(
+        interaction: discord.Interaction, weeks: app_commands.Range[int, 1, 12] = 1
+    ) -> None:
+        await answers.command(interaction, c.Pause, weeks=weeks)
+
+    @group.command(name="now", description="Find me a partner now")
+    async def now(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.PairNow)
+
+    @group.command(name="question", description="Show me a practice question")
+    @app_commands.describe(track="Question track", level="Question level")
+    @_with_choices(track=tracks, level=LEVELS)
+    async def question(
+        interaction: discord.Interaction, track: str | None = None, level: str | None = None
+    ) -> None:
+        await answers.command(interaction, c.PracticeQuestion, track=track, level=level)
+
+    @group.command(name="rate", description="Open the rating form for my latest session")
+    async def rate(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.OpenRatingForm, opens_form=True)
+
+    @group.command(name="ready", description="Confirm I am here for my session")
+    async def ready(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.ConfirmReady)
+
+    @group.command(name="done", description="End the current phase early")
+    async def done(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.EndPhase)
+
+    @group.command(name="noshow", description="Report that my partner did not show up")
+    async def noshow(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.ReportNoShow)
+
+    @group.command(name="leaderboard", description="Show the leaderboard")
+    @app_commands.describe(period="Which period", track="Only this track")
+    @_with_choices(period=PERIODS, track=tracks)
+    async def leaderboard(
+        interaction: discord.Interaction, period: str | None = None, track: str | None = None
+    ) -> None:
+        await answers.command(interaction, c.ShowLeaderboard, period=period or "week", track=track)
+
+    @group.command(name="stats", description="Show practice stats")
+    @app_commands.describe(member="Whose stats (default: yours)")
+    async def stats(interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+        who = UserRef("discord", str(interaction.guild_id), str(member.id)) if member else None
+        await answers.command(interaction, c.ShowStats, member=who)
+
+    @group.command(name="help", description="How mockround works")
+    async def help_(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.Help)
+
+    @group.command(name="schedule", description="Admins: set the weekly round")
+    @app_commands.describe(
+        weekday="Day of the round",
+        time="Time of day, HH:MM (24 h)",
+        timezone="Time zone of that time (default UTC)",
+        channel="Where the signup post and threads go (default: here)",
+    )
+    @_with_choices(weekday=WEEKDAYS)
+    async def schedule(
+        interaction: discord.Interaction,
+        weekday: str,
+        time: str,
+        timezone: str = "UTC",
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        target = (
+            ChannelRef("discord", str(interaction.guild_id), str(channel.id)) if channel else None
+        )
+        await answers.command(
+            interaction, c.SetSchedule, weekday=weekday, time=time, timezone=timezone, target=target
+        )
+
+    schedule.autocomplete("timezone")(timezone_autocomplete)
+
+    @group.command(name="round", description="Admins: start or cancel a round now")
+    @app_commands.describe(action="start or cancel")
+    @_with_choices(action=("start", "cancel"))
+    async def round_(interaction: discord.Interaction, action: str) -> None:
+        builds = {"start": c.StartRound, "cancel": c.CancelRound}
+        build = builds.get(action) or _bad(f"unknown action '{action}': use start or cancel")
+        await answers.command(interaction, build)
+
+    @group.command(name="config", description="Admins: show or change the settings")
+    @app_commands.describe(
+        prep="Prep minutes",
+        answer="Answer minutes, or 'question' for each question's own",
+        feedback="Feedback minutes",
+        intro="Minutes to confirm before a session starts",
+        packs="Question packs: id,id or all",
+        level_gap="How far apart levels may be",
+        tracks="Pair across tracks or keep them apart",
+        timezone="The community's time zone (weeks, streaks)",
+    )
+    @_with_choices(level_gap=("0", "1", "2"), tracks=("apart", "mixed"))
+    async def config(
+        interaction: discord.Interaction,
+        prep: int | None = None,
+        answer: str | None = None,
+        feedback: int | None = None,
+        intro: int | None = None,
+        packs: str | None = None,
+        level_gap: str | None = None,
+        tracks: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        given = dict(
+            prep=prep,
+            answer=answer,
+            feedback=feedback,
+            intro=intro,
+            packs=packs,
+            level_gap=level_gap,
+            tracks=tracks,
+            tz=timezone,
+        )
+        settings = {k: str(v) for k, v in given.items() if v is not None}
+        await answers.command(interaction, c.Configure, settings=settings)
+
+    config.autocomplete("timezone")(timezone_autocomplete)
+    return group
+
+
+def _bad(message: str) -> Callable[..., c.Command]:
+    def refuse(**_: object) -> c.Command:
+        raise c.BadInput(message)
+
+    return refuse
