@@ -19,6 +19,8 @@ EMOJI_NAMES: dict[str, str] = {
     "👎": "-1",
     "🎉": "tada",
     "⏰": "alarm_clock",
+    "⏳": "hourglass_flowing_sand",
+    "✋": "raised_hand",
 }
 EMOJI_BY_NAME: dict[str, str] = {name: emoji for emoji, name in EMOJI_NAMES.items()}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,6 +158,30 @@ class FakeSlack:
         """What the app posted to response_urls (all, or the one of a single request)."""
         return [a for a in self.calls_to("response_url") if url is None or a["url"] == url]
 
+    def buttons(self, channel: str) -> list[tuple[str, str]]:
+        """(message ts, action id) of every button the app has posted in ``channel``, oldest first."""
+        return [
+            (ts, element["action_id"])
+            for (ch, ts), message in self.messages.items()
+            if ch == channel
+            for block in message.get("blocks", [])
+            if block.get("type") == "actions"
+            for element in block.get("elements", [])
+        ]
+
+    def texts(self, channel: str) -> list[str]:
+        """The mrkdwn the app posted in ``channel`` (all sections of each message joined)."""
+        return [
+            "\n".join(
+                b["text"]["text"]
+                for b in m.get("blocks", [])
+                if b.get("type") == "section" and "text" in b
+            )
+            or m.get("text", "")
+            for (ch, _), m in self.messages.items()
+            if ch == channel
+        ]
+
     def dm_channel(self, uid: str) -> str | None:
         return next(
             (c.id for c in self.conversations.values() if c.is_im and uid in c.members), None
@@ -264,6 +289,8 @@ class FakeSlack:
         message = self.messages.get((a.get("channel", ""), a.get("timestamp", "")))
         if message is None:
             return {"ok": False, "error": "message_not_found"}
+        if not re.fullmatch(r"[a-z0-9_+\-']+", a.get("name", "")):
+            return {"ok": False, "error": "invalid_name"}  # Slack wants short names, not unicode
         names = message.setdefault("reactions", [])
         if a.get("name") in names:
             return {"ok": False, "error": "already_reacted"}

@@ -10,6 +10,7 @@ from adapters.slack.app import SlackRuntime, assemble
 from adapters.slack.port import SlackChat
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.model import Session, UserRef
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_fake_sender import Delivered, SlackSender
 
@@ -125,3 +126,30 @@ class Harness:
         views = self.fake.calls_to("views.open")
         assert views, "no modal was opened"
         return views[-1]["view"]
+
+    def button(self, channel: str, prefix: str) -> tuple[str, str]:
+        """The newest button in ``channel`` whose action id starts with ``prefix``: (ts, action id)."""
+        found = [b for b in self.fake.buttons(channel) if b[1].startswith(prefix)]
+        assert found, f"no {prefix} button in {channel}: {self.fake.buttons(channel)}"
+        return found[-1]
+
+    async def session_of(self, uid: str) -> Session:
+        sessions = await self.core.store.sessions_of(UserRef("slack", self.fake.team, uid), limit=1)
+        assert sessions, f"{uid} has no session"
+        return sessions[0]
+
+    async def end_phase(self, session_id: str) -> Session:
+        """Let the current phase run out: move the clock to its end and fire what is due."""
+        s = await self.core.store.get_session(session_id)
+        assert s.phase_ends_at is not None, s.phase
+        self.clock.set(s.phase_ends_at)
+        await self.core.run_due()
+        await self.runtime.idle()
+        return await self.core.store.get_session(session_id)
+
+    async def ready_all(self, session: Session) -> Session:
+        channel = session.space.id
+        for member in session.members:
+            ts, action = self.button(channel, f"mr:ready:{session.id}")
+            await self.click(member.id, action, channel=channel, ts=ts)
+        return await self.core.store.get_session(session.id)

@@ -1,0 +1,138 @@
+"""How requests reach the app: signatures, retried events, rate limits, admins, restarts."""
+
+from __future__ import annotations
+
+import time
+import types
+from pathlib import Path
+
+import pytest
+from slack_sdk.http_retry import async_handler, builtin_async_handlers
+
+from bot.model import Phase, UserRef
+from tests.adapters.slack.harness import Harness
+from tests.fakes.slack_fake import FakeSlack
+from tests.fakes.slack_fake_sender import sign
+
+ADA = UserRef("slack", "T0MOCK", "UADA")
+
+
+async def test_forged_and_stale_signatures_are_refused_and_change_nothing(http: Harness) -> None:
+    forged = http.send.slash("UADA", "join")
+    assert (
+        await http.send.command(
+            forged, signature=sign("not-the-secret", str(int(time.time())), "x")
+        )
+    ).status == 401
+    stale = http.send.slash("UADA", "join")
+    assert (await http.send.command(stale, timestamp=int(time.time()) - 10 * 60)).status == 401
+    await http.runtime.idle()
+    assert await http.core.store.get_member(ADA) is None
+    assert http.fake.responses() == [] and http.fake.calls_to("users.info") == []
+    # the same request, properly signed, goes through: the refusals were about the signature
+    assert "joined" in await http.mock("UADA", "join")
+    assert await http.core.store.get_member(ADA) is not None
+
+
+async def test_a_non_admin_cannot_run_an_admin_command(http: Harness) -> None:
+    refused = await http.mock("UADA", "schedule mon 18:00")
+    assert "only community admins" in refused
+    assert (await http.core.store.get_config("slack:T0MOCK")).schedule is None
+    allowed = await http.mock("UADMIN", "schedule mon 18:00")
+    assert "only community admins" not in allowed
+    assert (await http.core.store.get_config("slack:T0MOCK")).schedule is not None
+
+
+async def test_bad_input_is_answered_privately_in_one_line(http: Harness) -> None:
+    answer = await http.mock("UADA", "join level=wizard")
+    assert answer and "\n" not in answer
+    assert http.fake.responses()[-1]["response_type"] == "ephemeral"
+    assert await http.core.store.get_member(ADA) is None
+
+
+async def pair(h: Harness, a: str = "UADA", b: str = "UBOB") -> str:
+    """Two members join and ask for a partner now; returns their session id."""
+    for uid in (a, b):
+        await h.mock(uid, "join track=behavioral level=mid")
+    for uid in (a, b):
+        await h.mock(uid, "now")
+    return (await h.session_of(a)).id
+
+
+async def feedback_phase(h: Harness, session_id: str):
+    session = await h.ready_all(await h.core.store.get_session(session_id))
+    while session.phase is not Phase.FEEDBACK:
+        session = await h.end_phase(session.id)
+    return session
+
+
+async def test_a_retried_event_is_processed_once(http: Harness) -> None:
+    session = await feedback_phase(http, await pair(http))
+    space, interviewer = session.space.id, session.turns[0].interviewer.id
+    ts, _ = http.button(space, f"mr:rate:{session.id}:0")
+    first = await http.react(interviewer, "three", channel=space, ts=ts, event_id="EvSAME")
+    again = await http.react(interviewer, "three", channel=space, ts=ts, event_id="EvSAME", retry=1)
+    assert first.status == again.status == 200
+    confirmations = [e for e in http.fake.ephemerals(interviewer) if "Rating" in e["text"]]
+    assert len(confirmations) == 1
+    assert [r.overall for r in await http.core.store.session_ratings(session.id)] == [3]
+
+
+async def test_a_modal_with_a_missing_score_comes_back_with_a_field_error(http: Harness) -> None:
+    session = await feedback_phase(http, await pair(http))
+    space, interviewer = session.space.id, session.turns[0].interviewer.id
+    ts, rate = http.button(space, f"mr:rate:{session.id}:0")
+    await http.click(interviewer, rate, channel=space, ts=ts)
+    view = http.last_view()
+    dimensions = [b["block_id"] for b in view["blocks"] if b["element"]["type"] == "static_select"]
+    assert len(dimensions) >= 2
+    values = dict.fromkeys(dimensions[1:], "4")  # the first dimension left empty
+    ack = await http.submit(interviewer, view, values)
+    assert ack.body["response_action"] == "errors"
+    assert list(ack.body["errors"]) == [dimensions[0]]
+    assert await http.core.store.session_ratings(session.id) == []
+
+
+async def test_a_429_waits_for_retry_after_and_then_posts(
+    http: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+
+    async def no_real_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    # the retry handler's only clock is asyncio.sleep; record it instead of waiting
+    monkeypatch.setattr(
+        builtin_async_handlers, "asyncio", types.SimpleNamespace(sleep=no_real_sleep)
+    )
+    monkeypatch.setattr(async_handler, "asyncio", types.SimpleNamespace(sleep=no_real_sleep))
+    await http.mock("UADMIN", "schedule mon 18:00 tz=UTC")
+    http.fake.fail("chat.postMessage", 429, retry_after=2)
+    http.fake.fail("chat.postMessage", 500)
+    await http.tick(seconds=1)  # the signup post goes out now
+    attempts = [c for c in http.fake.calls if c.method == "chat.postMessage"]
+    assert [c.status for c in attempts] == [429, 500, 200]
+    assert 2 <= waits[0] < 3 and len(waits) == 2
+    assert http.button("CPRACTICE", "mr:join")
+
+
+async def test_a_button_still_works_after_a_restart(fake: FakeSlack, tmp_path: Path) -> None:
+    db = tmp_path / "mockround.db"
+    before = Harness(fake, db)
+    await before.start("http")
+    try:
+        session_id = await pair(before)
+        clock = before.clock
+    finally:
+        await before.stop()
+
+    after = Harness(fake, db, clock=clock)  # a new process: new bolt app, new core, same file
+    await after.start("http")
+    try:
+        session = await after.core.store.get_session(session_id)
+        assert session.phase is Phase.INTRO
+        session = await after.ready_all(session)
+        assert session.phase is Phase.PREP
+        assert fake.ephemerals(session.turns[0].interviewer.id), "the guide reached the interviewer"
+    finally:
+        await after.stop()
