@@ -1,0 +1,85 @@
+"""The app manifest grants what the adapter uses; the runner picks a mode or names what is missing."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+import yaml
+
+from adapters.slack.app import choose_mode
+from bot.config import Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parents[3]
+MANIFEST = ROOT / "deploy" / "slack-manifest.yaml"
+
+# Web API method -> bot scope it needs (api.slack.com/methods)
+SCOPES = {
+    "chat_postMessage": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "chat_update": "chat:write",
+    "reactions_add": "reactions:write",
+    "users_info": "users:read",
+    "views_open": None,  # no scope: a trigger_id is the permission
+    "auth_test": None,
+    "conversations_open": "im:write",
+}
+
+
+FAMILIES = {"chat", "reactions", "users", "views", "auth", "conversations"}
+
+
+def called_methods() -> set[str]:
+    names: set[str] = set()
+    for source in (ROOT / "adapters" / "slack").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            family = node.attr.partition("_")[0] if isinstance(node, ast.Attribute) else ""
+            if "_" in getattr(node, "attr", "") and family in FAMILIES:
+                names.add(node.attr)
+    return names
+
+
+def test_manifest_declares_command_event_interactivity_and_scopes() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/mock"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["reaction_added"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    used = called_methods()
+    assert {"chat_postMessage", "chat_postEphemeral", "reactions_add", "conversations_open"} <= used
+    for method in used:
+        assert method in SCOPES, f"add {method} and its scope to this table and the manifest"
+        assert SCOPES[method] is None or SCOPES[method] in scopes, method
+    # group DMs and reaction events need these on top of the per-method scopes
+    assert {"commands", "mpim:write", "reactions:read"} <= scopes
+
+
+def settings(**kw: str | None) -> Settings:
+    base = {"slack_bot_token": "xoxb-1", "slack_app_token": None, "slack_signing_secret": None}
+    return Settings(**{**base, **kw})
+
+
+def test_mode_follows_the_tokens_or_the_setting() -> None:
+    assert choose_mode(settings(slack_app_token="xapp-1")) == "socket"
+    assert choose_mode(settings(slack_signing_secret="s")) == "http"
+    assert (
+        choose_mode(settings(slack_app_token="xapp-1", slack_signing_secret="s", slack_mode="http"))
+        == "http"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kw", "named"),
+    [
+        ({"slack_bot_token": None, "slack_app_token": "xapp-1"}, "SLACK_BOT_TOKEN"),
+        ({}, "SLACK_APP_TOKEN"),
+        ({"slack_mode": "socket", "slack_signing_secret": "s"}, "SLACK_APP_TOKEN"),
+        ({"slack_mode": "http", "slack_app_token": "xapp-1"}, "SLACK_SIGNING_SECRET"),
+    ],
+)
+def test_a_missing_token_is_named_in_one_line(kw: dict[str, str | None], named: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        choose_mode(settings(**kw))
+    assert str(err.value).startswith(f"{named} is not set") and "\n" not in str(err.value)
