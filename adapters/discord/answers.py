@@ -31,9 +31,8 @@ class Service(Protocol):
     async def handle(self, cmd: Command) -> Reply: ...
 
 
-def context(interaction: discord.Interaction) -> dict[str, Any]:
+def context(interaction: discord.Interaction, guild: str) -> dict[str, Any]:
     """Who acted, where, and whether they may run admin commands (Manage Server)."""
-    guild = str(interaction.guild_id)
     perms = interaction.permissions
     return {
         "actor": UserRef(PLATFORM, guild, str(interaction.user.id)),
@@ -62,15 +61,27 @@ class Answers:
             await interaction.response.send_message("Use /mock inside a server.", ephemeral=True)
             return
         try:
-            cmd = build(**context(interaction), **values)
+            cmd = build(**context(interaction, str(interaction.guild_id)), **values)
         except BadInput as exc:
             await self._say(interaction, Reply.fail(str(exc)))
             return
         await self.run(interaction, cmd, opens_form=opens_form)
 
+    def _workspace(self, interaction: discord.Interaction) -> str | None:
+        """The guild, or for a click in a DM the guild whose message it was (known this run)."""
+        if interaction.guild_id is not None:
+            return str(interaction.guild_id)
+        return self.chat.dm_workspace.get(interaction.channel_id or 0)
+
     async def button(self, interaction: discord.Interaction, action_id: str) -> None:
+        workspace = self._workspace(interaction)
+        if workspace is None:
+            await self._say(
+                interaction, Reply.fail("This button has expired: use /mock in the server.")
+            )
+            return
         try:
-            cmd = actions.decode(action_id, **context(interaction))
+            cmd = actions.decode(action_id, **context(interaction, workspace))
         except BadInput as exc:
             await self._say(interaction, Reply.fail(str(exc)))
             return
@@ -84,9 +95,19 @@ class Answers:
         except BadInput as exc:
             await self._say(interaction, Reply.fail(str(exc)))
             return
+        workspace = self._workspace(interaction)
+        if workspace is None:
+            await self._say(
+                interaction, Reply.fail("This form has expired: use /mock rate in the server.")
+            )
+            return
         values, comment = form_values(list(data.get("components", [])))
         cmd = SubmitRating(
-            **context(interaction), session_id=session_id, turn=turn, values=values, comment=comment
+            **context(interaction, workspace),
+            session_id=session_id,
+            turn=turn,
+            values=values,
+            comment=comment,
         )
         await self.run(interaction, cmd)
 

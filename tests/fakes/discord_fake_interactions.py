@@ -166,6 +166,11 @@ class InteractionsMixin:
             data=data,
             msg=msg,
         )
+        if channel["type"] == 1:  # in a DM: no guild, the user instead of a member
+            for key in ("guild_id", "guild", "member", "guild_locale"):
+                payload.pop(key, None)
+            payload["user"] = self.users[user]
+            payload["context"] = 1
         inter = FakeInteraction(iid, token, itype, user, channel_id, payload)
         self.interactions[iid] = inter
         await self.gateway.dispatch("INTERACTION_CREATE", payload)

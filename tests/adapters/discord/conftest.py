@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:  # the checkout is not installed: import bot/ and tests/ from it
     sys.path.insert(0, str(ROOT))
 
+from discord_harness import Harness  # noqa: E402
+
 from tests.fakes.discord_fake import FakeDiscord  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
@@ -60,3 +62,13 @@ async def fake(loopback_only: list[str]) -> AsyncIterator[FakeDiscord]:
         await server.stop()
     assert server.peers and set(server.peers) == {LOOPBACK}, set(server.peers)
     assert loopback_only, "the bot made no connection at all: the guard saw nothing"
+
+
+@pytest.fixture
+async def harness(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Harness]:
+    h = Harness(fake, tmp_path)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
