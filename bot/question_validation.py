@@ -20,6 +20,8 @@ from bot.config import REPO_QUESTIONS
 
 SCHEMA_PATH = REPO_QUESTIONS / "schema.json"
 PACK_SUFFIXES = (".yaml", ".yml")
+GUIDE_BULLET = "• "
+GUIDE_PART_LIMIT = 1024
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ def read_pack_data(path: Path) -> tuple[Any, list[Problem]]:
         line = f"line {mark.line + 1}: " if mark is not None else ""
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return None, [Problem(file, None, "yaml", f"not valid YAML: {line}{reason}")]
+    if data is None:
+        return None, [Problem(file, None, "file", "is empty; a pack needs " + _TOP_FIELDS)]
     return _string_keys(data), []
 
 
@@ -106,12 +110,16 @@ def check_pack_data(data: Any, file: str) -> list[Problem]:
     questions = data.get("questions")
     if isinstance(questions, list):
         seen: set[str] = set()
-        for q in questions:
-            qid = q.get("id") if isinstance(q, Mapping) else None
+        for index, q in enumerate(questions):
+            if not isinstance(q, Mapping):
+                continue
+            qid = q.get("id")
             if isinstance(qid, str):
                 if qid in seen:
                     problems.append(Problem(file, qid, "id", "appears twice in this pack"))
                 seen.add(qid)
+            name = qid if isinstance(qid, str) and qid else f"#{index + 1}"
+            problems += _guide_size_problems(q.get("guide"), file, name)
     rubric = data.get("rubric")
     if isinstance(rubric, Mapping) and isinstance(rubric.get("dimensions"), list):
         seen_dims: set[str] = set()
@@ -123,6 +131,28 @@ def check_pack_data(data: Any, file: str) -> list[Problem]:
                         Problem(file, None, f"rubric.dimensions[{i}].id", f"{did!r} appears twice")
                     )
                 seen_dims.add(did)
+    return problems
+
+
+def _guide_size_problems(guide: Any, file: str, question_id: str) -> list[Problem]:
+    # each part is shown as one bulleted block: one Discord embed field holds 1024 characters
+    if not isinstance(guide, Mapping):
+        return []
+    problems = []
+    for part in ("look_for", "follow_ups", "red_flags"):
+        lines = guide.get(part)
+        if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
+            size = len("\n".join(f"{GUIDE_BULLET}{line.strip()}" for line in lines))
+            if size > GUIDE_PART_LIMIT:
+                problems.append(
+                    Problem(
+                        file,
+                        question_id,
+                        f"guide.{part}",
+                        f"{size} characters as a list; at most {GUIDE_PART_LIMIT} "
+                        "(one Discord embed field): shorten or drop lines",
+                    )
+                )
     return problems
 
 
@@ -160,6 +190,7 @@ def _field_name(path: list[str | int]) -> str:
     return out
 
 
+_TOP_FIELDS = "pack, title, track, rubric and questions"
 _TYPE_NAMES = {
     "string": "text",
     "integer": "a whole number",

@@ -69,11 +69,15 @@ def scan_paths(paths: Sequence[Path]) -> tuple[list[Pack], list[Problem]]:
 def load_bank(dirs: Sequence[Path], *, logger: logging.Logger | None = None) -> QuestionBank:
     log = logger or _log
     entries = []
+    seen: set[Path] = set()
     for directory in dirs:
         if not Path(directory).is_dir():
             log.warning("question directory %s not found; no packs loaded from it", directory)
             continue
         for path in _files_in(Path(directory)):
+            if path.resolve() in seen:  # the same directory configured twice
+                continue
+            seen.add(path.resolve())
             data, problems = _checked(path)
             if problems:
                 log.error("skipped question pack %s: %s", path, PackError(problems))

@@ -314,3 +314,27 @@ def test_load_bank_reads_several_directories_and_warns_on_a_missing_one(tmp_path
         bank = load_bank([one, two, tmp_path / "absent"])
     assert bank.pack_ids() == ("p-one", "p-two")
     assert any("absent" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing yet\n", encoding="utf-8")
+    problem = only_problem([path])
+    assert (problem.field, problem.question_id) == ("file", None)
+    assert "is empty" in problem.message and "questions" in problem.message
+
+
+def test_guide_part_too_long_for_one_embed_field(tmp_path):
+    data = pack()
+    data["questions"][1]["guide"]["look_for"] = [f"{i} " + "z" * 180 for i in range(6)]
+    problem = only_problem([write(tmp_path, "big.yaml", data)])
+    assert (problem.question_id, problem.field) == ("q-two", "guide.look_for")
+    assert "at most 1024" in problem.message
+
+
+def test_load_bank_reads_a_directory_given_twice_once(tmp_path, caplog):
+    write(tmp_path, "a.yaml", pack("only", ("q1",)))
+    with caplog.at_level(logging.ERROR):
+        bank = load_bank([tmp_path, tmp_path / "."])
+    assert bank.pack_ids() == ("only",)
+    assert not [r for r in caplog.records if r.levelno == logging.ERROR]

@@ -86,3 +86,10 @@ def test_schema_levels_match_the_model():
     schema = json.loads((REPO_QUESTIONS / "schema.json").read_text(encoding="utf-8"))
     levels = schema["$defs"]["question"]["properties"]["level"]["items"]["enum"]
     assert tuple(levels) == LEVELS
+
+
+def test_prompts_are_not_hard_wrapped(bank):
+    # chat clients show every newline; a line that stops mid-sentence reads as broken text
+    for q in bank.questions():
+        for line in q.prompt.splitlines():
+            assert line.rstrip().endswith((".", "?", "!", ":", '"')), (q.id, line)
