@@ -24,7 +24,7 @@ from datetime import datetime
 import numpy as np
 
 from bot.pairing_match import match
-from bot.pairing_weights import NEG, Scorer, repeat_penalty
+from bot.pairing_weights import NEG, Scorer, repeat_penalties
 
 
 @dataclass(frozen=True)
@@ -98,13 +98,13 @@ def pair(
     # the seed decides the order members are considered in, so equal scores break differently
     rng = random.Random(seed)
     rng.shuffle(unique)
-    penalties = _penalties(history, seen, now, rules)
+    penalties = repeat_penalties(history, seen, now, rules)
     parts: dict[str, list[Candidate]] = defaultdict(list)
     for c in unique:
         parts[c.track if rules.keep_tracks_apart else ""].append(c)
     groups: list[Group] = []
     for track in sorted(parts):
-        got, left = _pair_part(parts[track], track, penalties, now, rules, rng)
+        got, left = _pair_part(parts[track], track, penalties, now, rules, rng, seed)
         groups.extend(got)
         unplaced.extend(left)
     groups.sort(key=lambda g: g.members)
@@ -112,26 +112,13 @@ def pair(
     return Pairing(tuple(groups), tuple(unplaced))
 
 
-def _penalties(history, ids: set[str], now: datetime, rules: PairingRules) -> dict:
-    met: dict[frozenset, list[datetime]] = defaultdict(list)
-    for p in history:
-        if p.a in ids and p.b in ids and p.a != p.b:
-            met[frozenset((p.a, p.b))].append(p.when)
-    out = {}
-    for key, whens in met.items():
-        pen = repeat_penalty(whens, now, rules.repeat_penalty, rules.repeat_half_life_weeks)
-        if pen:
-            out[key] = pen
-    return out
-
-
-def _pair_part(members, track, penalties, now, rules, rng):
+def _pair_part(members, track, penalties, now, rules, rng, seed):
     if len(members) == 1:
         where = f"in track '{track}'" if track else "signed up"
         return [], [Unplaced(members[0].id, f"nobody else {where} this round")]
     if not members:
         return [], []
-    scorer = Scorer(members, rules, now, penalties)
+    scorer = Scorer(members, rules, now, penalties, seed & 0xFFFFFFFF)
     everyone = list(range(len(members)))
     dummy = _trio_preference(members, now, rules) if len(members) % 2 else None
     pairs, third = match(scorer, everyone, dummy)
@@ -177,9 +164,8 @@ def _best_group_for(scorer: Scorer, m: int, groups: list[list[int]]) -> int | No
     s1 = scorer.block(me, firsts)[0]
     s2 = scorer.block(me, seconds)[0]
     for k, g in enumerate(pairs):
-        for col, other in ((s1, g[0]), (s2, g[1])):
-            pen = scorer.history.get(frozenset((scorer.ids[m], scorer.ids[other])), 0)
-            col[k] -= pen
+        s1[k] -= scorer.penalty(m, g[0])
+        s2[k] -= scorer.penalty(m, g[1])
     total = np.where((s1 > NEG // 2) & (s2 > NEG // 2), s1 + s2, NEG)
     k = int(np.argmax(total))
     if total[k] <= NEG // 2:

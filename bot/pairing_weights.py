@@ -48,31 +48,57 @@ def level_of(level: str) -> int:
     return LEVEL_INDEX.get(level, 1)  # an unknown level is treated as mid: it fits everyone
 
 
-def repeat_penalty(
-    whens: Iterable[datetime], now: datetime, penalty: int, half_life_weeks: float
-) -> int:
-    """Each earlier meeting costs ``penalty`` halved every ``half_life_weeks``."""
-    total = 0.0
-    for when in whens:
-        weeks = max(0.0, (now - when).total_seconds() / (7 * 86400.0))
-        total += penalty * 0.5 ** (weeks / half_life_weeks)
-    return int(round(total))
+def repeat_penalties(history: Iterable, ids: set[str], now: datetime, rules) -> dict:
+    """Who met whom before, as ``{id: {other id: penalty}}`` (both directions).
+
+    Each earlier meeting costs ``rules.repeat_penalty`` halved every
+    ``repeat_half_life_weeks``; a pair's meetings add up, capped at four
+    fresh meetings because beyond that more history changes nothing.
+    """
+    decay: dict[datetime, float] = {}  # rounds share a few dates: decay each date once
+    raw: dict[tuple[str, str], float] = {}
+    for p in history:
+        a, b = p.a, p.b
+        if a == b or a not in ids or b not in ids:
+            continue
+        cost = decay.get(p.when)
+        if cost is None:
+            weeks = max(0.0, (now - p.when).total_seconds() / (7 * 86400.0))
+            cost = rules.repeat_penalty * 0.5 ** (weeks / rules.repeat_half_life_weeks)
+            decay[p.when] = cost
+        key = (a, b) if a < b else (b, a)
+        raw[key] = raw.get(key, 0.0) + cost
+    cap = 4 * rules.repeat_penalty
+    met: dict[str, dict[str, int]] = {}
+    for (a, b), cost in raw.items():
+        pen = min(int(round(cost)), cap)
+        if pen:
+            met.setdefault(a, {})[b] = pen
+            met.setdefault(b, {})[a] = pen
+    return met
 
 
 class Scorer:
     """Pair scores for one part of a round, vectorised over members.
 
-    ``history`` maps a frozenset pair of ids to the integer repeat penalty.
+    ``met`` is ``repeat_penalties(...)``: ids to ids to the integer penalty.
     """
 
-    def __init__(self, candidates: Sequence, rules, now: datetime, history: dict) -> None:
+    def __init__(
+        self, candidates: Sequence, rules, now: datetime, met: dict, seed: int = 0
+    ) -> None:
         self.rules = rules
+        self.seed = seed  # breaks ties in the sparse graph, so a seed replays a round exactly
         self.ids = [c.id for c in candidates]
-        self.offsets = np.array([utc_offset_hours(c.timezone, now) for c in candidates])
+        offsets = {tz: utc_offset_hours(tz, now) for tz in {c.timezone for c in candidates}}
+        self.offsets = np.array([offsets[c.timezone] for c in candidates], dtype=np.float64)
         self.levels = np.array([level_of(c.level) for c in candidates], dtype=np.int64)
         self.need = np.array([c.interviewed - c.candidated for c in candidates], dtype=np.int64)
         self.tracks = [c.track for c in candidates]
-        self.history = history
+        self.met = met
+
+    def penalty(self, i: int, j: int) -> int:
+        return self.met.get(self.ids[i], {}).get(self.ids[j], 0)
 
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Scores of rows x cols without repeat penalties; forbidden pairs are ``-inf``-like."""
@@ -95,7 +121,7 @@ class Scorer:
         if not self.allowed(i, j):
             return FORBIDDEN
         base = int(self.block(np.array([i]), np.array([j]))[0, 0])
-        return base - self.history.get(frozenset((self.ids[i], self.ids[j])), 0)
+        return base - self.penalty(i, j)
 
 
 NEG = -(10**12)  # a forbidden pair: far below any real score, never an edge
