@@ -161,10 +161,10 @@ def test_too_long_question_title(tmp_path):
 
 def test_too_long_anchor_option_label(tmp_path):
     data = pack()
-    data["rubric"]["dimensions"][0]["anchors"][3] = "x" * 76
+    data["rubric"]["dimensions"][0]["anchors"][3] = "x" * 72
     problem = only_problem([write(tmp_path, "label.yaml", data)])
     assert problem.field == "rubric.dimensions[0].anchors.3"
-    assert "76 characters; at most 75" in problem.message and "select option" in problem.message
+    assert "72 characters; at most 71" in problem.message and "select option" in problem.message
 
 
 def test_too_long_guide_line(tmp_path):
