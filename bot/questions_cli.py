@@ -35,22 +35,20 @@ def list_questions(bank: QuestionBank, track: str | None, console: Console) -> i
     """A table of the bank's questions, optionally one track; an unknown track returns 2."""
     if track is not None and track not in bank.tracks():
         known = ", ".join(bank.tracks()) or "none loaded"
-        console.print(Text(f"unknown track {track!r}; tracks: {known}"))
+        console.print(Text(f"unknown track {track!r}; tracks: {known}"), soft_wrap=True)
         return 2
     table = Table(title=f"Questions: {track}" if track else "Questions")
-    for name, justify in (
-        ("id", "left"),
-        ("track", "left"),
-        ("levels", "left"),
-        ("minutes", "right"),
-        ("title", "left"),
-    ):
-        table.add_column(name, justify=justify)
-    tracks = [track] if track else list(bank.tracks())
-    for t in tracks:
-        for q in bank.questions(track=t):
-            table.add_row(
-                Text(q.id), Text(q.track), Text(", ".join(q.levels)), str(q.minutes), Text(q.title)
-            )
+    # ids are what admins copy into config: keep each whole on one line, even when narrow
+    questions = [q for t in ([track] if track else bank.tracks()) for q in bank.questions(track=t)]
+    longest = max((len(q.id) for q in questions), default=2)
+    table.add_column("id", no_wrap=True, min_width=longest)
+    table.add_column("track", overflow="fold")
+    table.add_column("levels")
+    table.add_column("minutes", justify="right")
+    table.add_column("title", overflow="fold")
+    for q in questions:
+        table.add_row(
+            Text(q.id), Text(q.track), Text(", ".join(q.levels)), str(q.minutes), Text(q.title)
+        )
     console.print(table)
     return 0

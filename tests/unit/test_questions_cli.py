@@ -79,3 +79,20 @@ def test_list_unknown_track_names_the_tracks():
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 1
     assert "'cooking'" in lines[0] and "behavioral, coding" in lines[0]
+
+
+def test_list_keeps_ids_whole_on_a_narrow_terminal():
+    bank = load_bank([REPO_QUESTIONS])
+    out = io.StringIO()
+    narrow = Console(file=out, width=80, color_system=None, force_terminal=False)
+    assert list_questions(bank, "ml-fundamentals", narrow) == 0
+    text = out.getvalue()
+    assert all(q.id in text for q in bank.questions(track="ml-fundamentals"))
+    assert all(len(line) <= 80 for line in text.splitlines())
+
+
+def test_list_unknown_track_stays_one_line_when_narrow():
+    bank = load_bank([REPO_QUESTIONS])
+    out = io.StringIO()
+    assert list_questions(bank, "x", Console(file=out, width=40, color_system=None)) == 2
+    assert len(out.getvalue().strip().splitlines()) == 1
