@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.model import Dimension, Guide, Pack, Question, Rubric
+from bot.model import LEVELS, Dimension, Guide, Pack, Question, Rubric
 from bot.question_bank import QuestionBank
 
 GUIDE = Guide(look_for=("a", "b", "c"), follow_ups=("d", "e"), red_flags=("f", "g"))
@@ -25,26 +27,28 @@ def make_pack(pack_id: str, track: str, questions: dict[str, tuple[str, ...]]) -
     )
 
 
+PACKS = (
+    make_pack(
+        "coding-main",
+        "coding",
+        {
+            "c-junior-1": ("junior",),
+            "c-junior-2": ("junior",),
+            "c-mid-1": ("mid",),
+            "c-mid-senior": ("mid", "senior"),
+            "c-senior-1": ("senior",),
+        },
+    ),
+    make_pack("coding-extra", "coding", {"x-junior": ("junior",)}),
+    make_pack("behavioral-main", "behavioral", {"b-any": ("junior", "mid", "senior")}),
+    make_pack("ml-fundamentals-main", "ml-fundamentals", {"m-mid": ("mid",)}),
+)
+ALL_IDS = {q.id for p in PACKS for q in p.questions}
+
+
 @pytest.fixture
 def bank() -> QuestionBank:
-    return QuestionBank(
-        [
-            make_pack(
-                "coding-main",
-                "coding",
-                {
-                    "c-junior-1": ("junior",),
-                    "c-junior-2": ("junior",),
-                    "c-mid-1": ("mid",),
-                    "c-mid-senior": ("mid", "senior"),
-                    "c-senior-1": ("senior",),
-                },
-            ),
-            make_pack("coding-extra", "coding", {"x-junior": ("junior",)}),
-            make_pack("behavioral-main", "behavioral", {"b-any": ("junior", "mid", "senior")}),
-            make_pack("ml-fundamentals-main", "ml-fundamentals", {"m-mid": ("mid",)}),
-        ]
-    )
+    return QuestionBank(PACKS)
 
 
 def ids(questions) -> list[str]:
@@ -158,3 +162,28 @@ def test_choose_returns_none_for_a_track_without_questions(bank):
 def test_choose_refuses_an_unknown_level(bank):
     with pytest.raises(ValueError, match="junior, mid, senior"):
         bank.choose(track="coding", level="expert", exclude=(), seed="s")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    track=st.sampled_from(["behavioral", "coding", "ml-fundamentals"]),
+    level=st.sampled_from(["junior", "mid", "senior"]),
+    seen=st.sets(st.sampled_from(sorted(ALL_IDS))),
+    seed=st.text(max_size=12),
+)
+def test_choose_properties(track, level, seen, seed):
+    bank = QuestionBank(PACKS)
+    q = bank.choose(track=track, level=level, exclude=seen, seed=seed)
+    track_ids = {x.id for x in bank.questions(track=track)}
+    assert q is not None and q.track == track
+    if track_ids - seen:
+        assert q.id not in seen
+    pool = [x for x in bank.questions(track=track) if x.id not in seen] or bank.questions(
+        track=track
+    )
+
+    def distance(x):
+        return min(abs(LEVELS.index(lv) - LEVELS.index(level)) for lv in x.levels)
+
+    assert distance(q) == min(distance(x) for x in pool)
+    assert bank.choose(track=track, level=level, exclude=seen, seed=seed) == q
