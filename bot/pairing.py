@@ -21,10 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
-
 from bot.pairing_match import match
-from bot.pairing_weights import NEG, Scorer, repeat_penalties
+from bot.pairing_trio import attach, make_trio
+from bot.pairing_weights import Scorer, repeat_penalties
 
 
 @dataclass(frozen=True)
@@ -123,21 +122,31 @@ def _pair_part(members, track, penalties, now, rules, rng, seed):
     dummy = _trio_preference(members, now, rules) if len(members) % 2 else None
     pairs, third = match(scorer, everyone, dummy)
     placed = {m for p in pairs for m in p}
-    groups = [[a, b] for a, b in pairs]
-    left = [m for m in everyone if m not in placed]
-    # the trio's third first, then anyone the matching could not place
-    left.sort(key=lambda m: (m != third, m))
-    trio_made = False
+    # the dummy's pick first, then anyone the rules left without a partner
+    left = sorted((m for m in everyone if m not in placed), key=lambda m: (m != third, m))
+    groups: list[tuple[int, ...]] = list(pairs)
     unplaced = []
+    trio_made = False
     for m in left:
-        if not trio_made and groups:
-            best = _best_group_for(scorer, m, groups)
-            if best is not None:
-                groups[best].append(m)
+        if not trio_made:
+            if m == third:
+                made = make_trio(scorer, pairs, m, dummy or {}, len(members))
+            else:
+                host = attach(scorer, m, pairs, len(members))
+                made = None if host is None else _grow(pairs, host, m)
+            if made is not None:
+                rest, trio = made
+                groups = [*rest, trio]
                 trio_made = True
                 continue
-        unplaced.append(Unplaced(members[m].id, _reason(members[m], rules, track, trio_made)))
+        unplaced.append(Unplaced(members[m].id, _reason(members[m], rules, track)))
     return [_roles(scorer, members, g, rng) for g in groups], unplaced
+
+
+def _grow(pairs: list[tuple[int, int]], host: int, m: int):
+    rest = list(pairs)
+    a, b = rest.pop(host)
+    return rest, (a, b, m)
 
 
 def _trio_preference(members, now, rules) -> dict[int, int]:
@@ -153,27 +162,7 @@ def _trio_preference(members, now, rules) -> dict[int, int]:
     return prefs
 
 
-def _best_group_for(scorer: Scorer, m: int, groups: list[list[int]]) -> int | None:
-    """The pair the odd member fits best: allowed with both, highest added score."""
-    pairs = [g for g in groups if len(g) == 2]
-    if not pairs:
-        return None
-    firsts = np.array([g[0] for g in pairs], dtype=np.int64)
-    seconds = np.array([g[1] for g in pairs], dtype=np.int64)
-    me = np.array([m], dtype=np.int64)
-    s1 = scorer.block(me, firsts)[0]
-    s2 = scorer.block(me, seconds)[0]
-    for k, g in enumerate(pairs):
-        s1[k] -= scorer.penalty(m, g[0])
-        s2[k] -= scorer.penalty(m, g[1])
-    total = np.where((s1 > NEG // 2) & (s2 > NEG // 2), s1 + s2, NEG)
-    k = int(np.argmax(total))
-    if total[k] <= NEG // 2:
-        return None
-    return groups.index(pairs[k])
-
-
-def _reason(c: Candidate, rules: PairingRules, track: str, trio_made: bool) -> str:
+def _reason(c: Candidate, rules: PairingRules, track: str) -> str:
     where = f" in track '{track}'" if track else ""
     if rules.level_gap >= 2:
         return f"odd one out{where} and no group could take a third this round"
@@ -181,7 +170,7 @@ def _reason(c: Candidate, rules: PairingRules, track: str, trio_made: bool) -> s
     return f"nobody free within {span} of {c.level}{where} this round"
 
 
-def _roles(scorer: Scorer, members, group: list[int], rng: random.Random) -> Group:
+def _roles(scorer: Scorer, members, group: tuple[int, ...], rng: random.Random) -> Group:
     """Whoever interviewed more than they were interviewed is the first candidate."""
     need = {m: int(scorer.need[m]) for m in group}
     tie = {m: rng.random() for m in group}

@@ -1,0 +1,115 @@
+"""The odd member out: which pair grows into the round's trio.
+
+The matching (with a dummy partner) proposes a third; a local search then
+tries swapping the third with a member of another pair, because the dummy
+cannot see how well its pick fits an existing pair, and a trio that repeats
+an earlier partner is the first thing members notice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.pairing_weights import NEG, Scorer
+
+ALL_PAIRS = 128  # up to this many pairs every swap is tried
+NEAR = 16  # in a larger part, only pairs holding the third's best partners are tried
+ROUNDS = 4  # swaps rarely chain further than this
+
+
+class _Part:
+    def __init__(self, scorer: Scorer, size: int) -> None:
+        self.scorer = scorer
+        self.everyone = np.arange(size, dtype=np.int64)
+        self.index = {mid: k for k, mid in enumerate(scorer.ids)}
+        self._rows: dict[int, np.ndarray] = {}
+
+    def row(self, m: int) -> np.ndarray:
+        """Scores of ``m`` with every member of the part, penalties included."""
+        got = self._rows.get(m)
+        if got is None:
+            got = self.scorer.block(np.array([m]), self.everyone)[0]
+            got[m] = NEG
+            for other, pen in self.scorer.met.get(self.scorer.ids[m], {}).items():
+                k = self.index.get(other)
+                if k is not None:
+                    got[k] -= pen
+            self._rows[m] = got
+        return got
+
+
+def _fit(row: np.ndarray, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """What joining each pair adds; NEG where the rules forbid either link."""
+    a, b = row[firsts], row[seconds]
+    return np.where((a > NEG // 2) & (b > NEG // 2), a + b, NEG)
+
+
+def attach(scorer: Scorer, m: int, pairs: list[tuple[int, int]], size: int) -> int | None:
+    """The pair ``m`` fits best as a third, or None if it fits none."""
+    if not pairs:
+        return None
+    fit = _fit(_Part(scorer, size).row(m), *_columns(pairs))
+    k = int(np.argmax(fit))
+    return k if fit[k] > NEG // 2 else None
+
+
+def _columns(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def make_trio(
+    scorer: Scorer, pairs: list[tuple[int, int]], third: int, prefs: dict[int, int], size: int
+) -> tuple[list[tuple[int, int]], tuple[int, int, int]] | None:
+    """Pairs left as pairs, and the trio; None if the third fits no pair."""
+    host = attach(scorer, third, pairs, size)
+    if host is None:
+        return None
+    part = _Part(scorer, size)
+    pairs = list(pairs)
+    for _ in range(ROUNDS):
+        swap = _best_swap(part, pairs, third, host, prefs)
+        if swap is None:
+            break
+        k, leaving, staying, new_host = swap
+        pairs[k] = (third, staying)
+        third, host = leaving, new_host
+    a, b = pairs.pop(host)
+    return pairs, (a, b, third)
+
+
+def _best_swap(part: _Part, pairs, third: int, host: int, prefs: dict[int, int]):
+    """The swap of the third with a paired member that raises the total most."""
+    firsts, seconds = _columns(pairs)
+    row_x = part.row(third)
+    current = prefs.get(third, 0) + int(_fit(row_x, firsts, seconds)[host])
+    if len(pairs) <= ALL_PAIRS:
+        tried = range(len(pairs))
+    else:
+        near = set(np.argpartition(-row_x, NEAR)[:NEAR].tolist())
+        tried = [k for k, (a, b) in enumerate(pairs) if a in near or b in near]
+    best, best_gain = None, 0
+    for k in tried:
+        if k == host:
+            continue
+        for leaving, staying in (pairs[k], pairs[k][::-1]):
+            joined = int(row_x[staying])
+            if joined <= NEG // 2:
+                continue
+            row_y = part.row(leaving)
+            fit = _fit(row_y, firsts, seconds)
+            # pair k becomes (third, staying): the leaving member may join it too
+            fit[k] = (
+                NEG
+                if row_y[third] <= NEG // 2 or row_y[staying] <= NEG // 2
+                else (int(row_y[third]) + int(row_y[staying]))
+            )
+            new_host = int(np.argmax(fit))
+            if fit[new_host] <= NEG // 2:
+                continue
+            gain = (
+                joined - int(row_y[staying]) + prefs.get(leaving, 0) + int(fit[new_host]) - current
+            )
+            if gain > best_gain:
+                best, best_gain = (k, leaving, staying, new_host), gain
+    return best
