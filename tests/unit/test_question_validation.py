@@ -338,3 +338,13 @@ def test_load_bank_reads_a_directory_given_twice_once(tmp_path, caplog):
         bank = load_bank([tmp_path, tmp_path / "."])
     assert bank.pack_ids() == ("only",)
     assert not [r for r in caplog.records if r.levelno == logging.ERROR]
+
+
+def test_dimension_id_given_twice(tmp_path):
+    data = pack()
+    dim = data["rubric"]["dimensions"][0]
+    data["rubric"]["dimensions"].append(copy.deepcopy(dim))
+    problem = only_problem([write(tmp_path, "dimtwice.yaml", data)])
+    assert (
+        problem.field == "rubric.dimensions[1].id" and "'clarity' appears twice" in problem.message
+    )
