@@ -1,7 +1,6 @@
 """Checks one question-pack file: readable YAML, then questions/schema.json, then the rules
 a JSON schema cannot state (ids unique inside the pack, the size of a guide block). Rules
-across packs live in
-bot.questions. Every problem names the file, the question and the field."""
+across packs live in bot.questions. Every problem names the file, the question and the field."""
 
 from __future__ import annotations
 
