@@ -40,14 +40,17 @@ class DiscordChat:
 
     async def send(self, to: ChannelRef | UserRef, msg: OutMessage) -> MessageRef:
         if isinstance(to, UserRef):
-            return await self._send_dm(to, msg)
-        if to.id.startswith(DM_SPACE):
+            ref = await self._send_dm(to, msg)
+        elif to.id.startswith(DM_SPACE):
             refs = [await self._send_dm(user, msg) for user in self._dm_members(to)]
-            return MessageRef(
-                PLATFORM, to.workspace, to.id, "-".join(f"{r.channel}/{r.id}" for r in refs)
-            )
-        sent = await self.client.get_partial_messageable(int(to.id)).send(**send_kwargs(msg))
-        return MessageRef(PLATFORM, to.workspace, to.id, str(sent.id))
+            joined = "-".join(f"{r.channel}/{r.id}" for r in refs)
+            ref = MessageRef(PLATFORM, to.workspace, to.id, joined)
+        else:
+            sent = await self.client.get_partial_messageable(int(to.id)).send(**send_kwargs(msg))
+            ref = MessageRef(PLATFORM, to.workspace, to.id, str(sent.id))
+        if msg.reactions:  # the bot reacts first, so members vote with one click
+            await self.add_reactions(ref, msg.reactions)
+        return ref
 
     async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
         try:

@@ -36,6 +36,9 @@ class FakeGateway:
         self.resumes = 0
         self.received: list[dict[str, Any]] = []
         self.connected = asyncio.Event()
+        self.replayed = 0  # events sent again on RESUME
+        # while set and not released, a RESUME waits: lets a test act during the outage
+        self.resume_gate: asyncio.Event | None = None
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -74,10 +77,13 @@ class FakeGateway:
             if session is None:
                 await ws.send_json({"op": INVALID_SESSION, "d": False, "s": None, "t": None})
                 return
+            if self.resume_gate is not None:
+                await self.resume_gate.wait()
             self.resumes += 1
             self.current, self.socket = session, ws
             for seq, name, data in session.events:
                 if seq > (d.get("seq") or 0):
+                    self.replayed += 1
                     await self._write(ws, seq, name, data)
             await self._send(session, "RESUMED", {})
             self.connected.set()

@@ -1,0 +1,100 @@
+"""Restarts, rate limits, a dropped gateway and closed DMs, each in the middle of a round."""
+
+from __future__ import annotations
+
+import asyncio
+
+from discord_harness import Harness
+
+from bot.model import Phase
+from tests.fakes.discord_fake import text_of
+
+LONG = 120  # minutes: ends exactly the current phase
+
+
+async def test_a_button_clicked_after_a_restart_still_works(harness: Harness) -> None:
+    fake, h = harness.fake, harness
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    tid, session_id = await h.pair(alice, bob)
+    welcome = h.with_button(tid, "mr:ready:")
+
+    await h.restart()  # new client (empty view store), new core, same SQLite file
+    assert fake.gateway.identifies == 2
+
+    for uid in (alice, bob):
+        inter = await fake.answered(await fake.click(uid, welcome, f"mr:ready:{session_id}"))
+        assert not inter.text.startswith("Something"), inter.text
+    assert (await h.app.store.get_session(session_id)).phase is Phase.PREP
+    assert any("Question for" in t for t in h.texts(tid))
+
+
+async def test_a_reaction_added_after_a_restart_is_recorded(harness: Harness) -> None:
+    fake, h = harness.fake, harness
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    tid, session_id = await h.pair(alice, bob)
+    await h.confirm_both(tid, session_id)
+    await h.tick(minutes=LONG)
+    await h.tick(minutes=LONG)
+    feedback = h.with_button(tid, "mr:rate:")
+    session = await h.app.store.get_session(session_id)
+    interviewer = int(session.turn.interviewer.id)
+
+    await h.restart()
+    await fake.react(interviewer, feedback, "3️⃣")
+
+    async def rated() -> list:
+        return await h.app.store.session_ratings(session_id)
+
+    (rating,) = await h.until(rated, "the reaction rating")
+    assert (rating.overall, rating.source, rating.rater.id) == (3, "reaction", str(interviewer))
+
+
+async def test_a_429_on_thread_creation_waits_and_succeeds(harness: Harness) -> None:
+    fake, h = harness.fake, harness
+    fake.fail("POST", r"^/channels/\d+/threads$", 429, retry_after=0.2)
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    tid, _ = await h.pair(alice, bob)
+
+    attempts = fake.requests_to("POST", r"^/channels/\d+/threads$")
+    assert [r.status for r in attempts] == [429, 201]
+    assert len(fake.threads()) == 1
+    assert fake.thread_members[tid] == {fake.bot_id, alice, bob}
+
+
+async def test_a_gateway_drop_mid_round_resumes_without_duplicates(harness: Harness) -> None:
+    fake, h = harness.fake, harness
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    tid, session_id = await h.pair(alice, bob)
+    welcome = h.with_button(tid, "mr:ready:")
+
+    fake.gateway.resume_gate = asyncio.Event()
+    await fake.gateway.drop()
+    # clicked while the bot is disconnected: delivered on RESUME, once
+    clicks = [await fake.click(uid, welcome, f"mr:ready:{session_id}") for uid in (alice, bob)]
+    assert not any(i.responses for i in clicks)
+    fake.gateway.resume_gate.set()
+    for inter in clicks:
+        await fake.answered(inter)
+    assert fake.gateway.identifies == 1 and fake.gateway.resumes == 1
+    assert fake.gateway.replayed == 2
+    assert (await h.app.store.get_session(session_id)).phase is Phase.PREP
+    assert all(len(i.responses) == 1 for i in clicks)
+    texts = h.texts(tid)
+    assert sum("Question for" in t for t in texts) == 1
+    assert sum("Turn 1: prep" in t for t in texts) == 1
+
+
+async def test_closed_dms_fall_back_to_a_mention_in_the_thread(harness: Harness) -> None:
+    fake, h = harness.fake, harness
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    fake.closed_dms |= {alice, bob}
+    tid, session_id = await h.pair(alice, bob)
+    await h.confirm_both(tid, session_id)
+
+    session = await h.app.store.get_session(session_id)
+    interviewer = int(session.turn.interviewer.id)
+    refused = fake.requests_to("POST", r"^/channels/\d+/messages$")
+    assert any(r.status == 403 for r in refused)
+    notes = [t for t in h.texts(tid) if f"<@{interviewer}>" in t and "direct message" in t]
+    assert len(notes) == 1
+    assert not any("Only you see this" in text_of(m) for m in fake.messages.values())
