@@ -47,6 +47,7 @@ class Answers:
     def __init__(self, service: Service, chat: DiscordChat) -> None:
         self.service = service
         self.chat = chat
+        self.head_start = HEAD_START
 
     async def command(
         self,
@@ -115,7 +116,7 @@ class Answers:
         self, interaction: discord.Interaction, cmd: Command, *, opens_form: bool = False
     ) -> None:
         task = asyncio.ensure_future(self._handle(cmd))
-        done, _ = await asyncio.wait({task}, timeout=HEAD_START)
+        done, _ = await asyncio.wait({task}, timeout=self.head_start)
         if not done:
             await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await task

@@ -55,23 +55,28 @@ class DiscordBot:
         await self.app.start()
         self._task = asyncio.create_task(self.client.start(self.settings.discord_token))
         ready = asyncio.create_task(self.client.wait_until_ready())
-        done, _ = await asyncio.wait(
-            {self._task, ready}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED
-        )
-        if ready not in done:
+        try:
+            done, _ = await asyncio.wait(
+                {self._task, ready}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
             ready.cancel()
+        if ready not in done:
             if self._task in done:
                 self._task.result()  # login refused, gateway unreachable: raise it here
             raise TimeoutError(f"Discord did not become ready within {ready_timeout} s")
 
     async def wait_closed(self) -> None:
         if self._task is not None:
-            await self._task
+            # shielded: a cancelled run() must close the client cleanly in stop(), not tear
+            # its websocket down mid-read
+            await asyncio.shield(self._task)
 
     async def stop(self) -> None:
         await self.client.close()
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
+            # its failure, if any, was raised by start() or wait_closed() already
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         if self.app is not None:
             await self.app.stop()
@@ -80,9 +85,9 @@ class DiscordBot:
 async def run(settings: Any) -> None:
     """Run until cancelled (Ctrl-C): what ``mockround run discord`` calls."""
     bot = DiscordBot(settings)
-    await bot.start()
-    log.info("mockround is connected to Discord as %s", bot.client.user)
     try:
+        await bot.start()
+        log.info("mockround is connected to Discord as %s", bot.client.user)
         await bot.wait_closed()
     finally:
         await bot.stop()

@@ -3,6 +3,7 @@ and what the core answers reaches the member the right way."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from adapters.discord.runner import DiscordBot
@@ -114,5 +115,71 @@ async def test_buttons_forms_and_embeds(fake: FakeDiscord, tmp_path) -> None:
         assert sent.text
         lb = await fake.answered(await fake.slash(alice, "leaderboard", period="month"))
         assert lb.original["embeds"][0]["title"] == "Leaderboard" and not lb.ephemeral
+    finally:
+        await bot.stop()
+
+
+async def test_a_slow_core_is_deferred_then_answered(fake: FakeDiscord, tmp_path) -> None:
+    gate = asyncio.Event()
+
+    class SlowService(StubService):
+        async def handle(self, cmd: c.Command) -> Reply:
+            await gate.wait()
+            return await super().handle(cmd)
+
+    app = StubApp(service=SlowService())
+    board = OutMessage(text="top", title="Leaderboard", fields=(("1. a", "5"),), kind="leaderboard")
+    app.service.replies[c.ShowLeaderboard] = Reply(message=board, ephemeral=False)
+    form = Form("mr:form:s1:0", "Rate", (Field("comment", "Comment", kind="text"),))
+    app.service.replies[c.OpenRatingForm] = Reply(form=form)
+    bot = DiscordBot(settings_for(fake, tmp_path), app=app)
+    await bot.start(ready_timeout=10)
+    bot.client.answers.head_start = 0.0  # the core "takes too long" at once: no real waiting
+    try:
+        alice = fake.add_member("alice")
+        lb = await fake.slash(alice, "leaderboard")
+        rate = await fake.slash(alice, "rate")
+        await fake.wait_for(lambda: lb.responses and rate.responses, what="the deferrals")
+        assert [r["type"] for r in (lb.responses[0], rate.responses[0])] == [5, 5]
+        assert lb.deferred_ephemeral and not lb.followups and lb.original is None
+        gate.set()
+        await fake.answered(lb)
+        await fake.answered(rate)
+        # a public answer after a private deferral is posted in the channel itself
+        posted = [m for m in fake.messages_in(fake.channel_id) if m["embeds"]]
+        assert posted and posted[-1]["embeds"][0]["title"] == "Leaderboard"
+        # a form cannot follow a deferral: the member is told to press again
+        assert rate.modal is None and "press Rate again" in rate.text
+    finally:
+        await bot.stop()
+
+
+async def test_without_a_thread_the_pair_space_is_their_dms(fake: FakeDiscord, tmp_path) -> None:
+    from bot.model import ChannelRef, UserRef
+
+    app = StubApp()
+    bot = DiscordBot(settings_for(fake, tmp_path), app=app)
+    await bot.start(ready_timeout=10)
+    try:
+        alice, bob = fake.add_member("alice"), fake.add_member("bob")
+        fake.threadless_channels.add(fake.channel_id)
+        guild = str(fake.guild_id)
+        users = [UserRef("discord", guild, str(u)) for u in (alice, bob)]
+        chat = bot.client.chat
+        space = await chat.open_pair_space(
+            ChannelRef("discord", guild, str(fake.channel_id)), users, "t"
+        )
+        assert space.id == f"dms:{alice}-{bob}" and fake.threads() == []
+        ref = await chat.send(
+            space, OutMessage(text="hi", buttons=(Button("mr:ready:s9", "I'm here"),))
+        )
+        assert [len(fake.dms_to(u)) for u in (alice, bob)] == [1, 1]
+        await chat.add_reactions(ref, ["4️⃣"])
+        assert all(fake.reactions[int(fake.dms_to(u)[0]["id"])]["4️⃣"] for u in (alice, bob))
+        # a click in a DM still maps to the guild the message came from
+        clicked = await fake.answered(await fake.click(alice, fake.dms_to(alice)[0], "mr:ready:s9"))
+        (cmd,) = app.service.seen
+        assert isinstance(cmd, c.ConfirmReady) and cmd.actor.workspace == guild and clicked.text
+        await chat.close_pair_space(space)  # nothing to archive, and no error
     finally:
         await bot.stop()
