@@ -72,7 +72,7 @@ class Answers:
         """The guild, or for a click in a DM the guild whose message it was (known this run)."""
         if interaction.guild_id is not None:
             return str(interaction.guild_id)
-        return self.chat.dm_workspace.get(interaction.channel_id or 0)
+        return self.chat.workspace_of_dm(interaction.channel_id or 0)
 
     async def button(self, interaction: discord.Interaction, action_id: str) -> None:
         workspace = self._workspace(interaction)
@@ -157,9 +157,9 @@ class Answers:
         if payload.guild_id is not None:
             workspace = str(payload.guild_id)
         else:
-            found = self.chat.dm_workspace.get(payload.channel_id)
+            found = self.chat.workspace_of_dm(payload.channel_id)
             if found is None:
-                return  # a DM we did not send in this run: no community to credit
+                return  # a DM whose community is unknown: nobody to credit
             workspace = found
         member = payload.member
         cmd = ReactionAdded(
@@ -168,9 +168,8 @@ class Answers:
             is_admin=bool(member and member.guild_permissions.manage_guild),
             channel=ChannelRef(PLATFORM, workspace, str(payload.channel_id)),
             event_id=f"{payload.message_id}:{payload.user_id}:{payload.emoji}",
-            message=MessageRef(
-                PLATFORM, workspace, str(payload.channel_id), str(payload.message_id)
-            ),
+            message=self.chat.fanout.get(payload.message_id)
+            or MessageRef(PLATFORM, workspace, str(payload.channel_id), str(payload.message_id)),
             emoji=str(payload.emoji),
         )
         reply = await self._handle(cmd)

@@ -33,8 +33,10 @@ class DiscordChat:
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
-        # DM channel id -> guild id, so a reaction in a DM maps back to its community
+        # DM channel id -> guild id, so a click or reaction in a DM maps back to its community
         self.dm_workspace: dict[int, str] = {}
+        # one DM copy of a message sent to a DM space -> the ref the core knows for all copies
+        self.fanout: dict[int, MessageRef] = {}
 
     # --- sending -------------------------------------------------------------
 
@@ -45,6 +47,7 @@ class DiscordChat:
             refs = [await self._send_dm(user, msg) for user in self._dm_members(to)]
             joined = "-".join(f"{r.channel}/{r.id}" for r in refs)
             ref = MessageRef(PLATFORM, to.workspace, to.id, joined)
+            self.fanout.update((int(r.id), ref) for r in refs)
         else:
             sent = await self.client.get_partial_messageable(int(to.id)).send(**send_kwargs(msg))
             ref = MessageRef(PLATFORM, to.workspace, to.id, str(sent.id))
@@ -71,6 +74,13 @@ class DiscordChat:
         self.dm_workspace[channel.id] = user.workspace
         sent = await channel.send(**send_kwargs(msg))
         return MessageRef(PLATFORM, user.workspace, str(channel.id), str(sent.id))
+
+    def workspace_of_dm(self, channel_id: int) -> str | None:
+        """The guild a DM belongs to: known for DMs sent this run, else the only guild."""
+        found = self.dm_workspace.get(channel_id)
+        if found is None and len(self.client.guilds) == 1:
+            found = str(self.client.guilds[0].id)
+        return found
 
     def _partials(self, ref: MessageRef) -> list[discord.PartialMessage]:
         if ref.channel.startswith(DM_SPACE):

@@ -4,7 +4,10 @@ and what the core answers reaches the member the right way."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from dataclasses import dataclass, field
+
+import pytest
 
 from adapters.discord.runner import DiscordBot
 from bot import commands as c
@@ -180,6 +183,19 @@ async def test_without_a_thread_the_pair_space_is_their_dms(fake: FakeDiscord, t
         clicked = await fake.answered(await fake.click(alice, fake.dms_to(alice)[0], "mr:ready:s9"))
         (cmd,) = app.service.seen
         assert isinstance(cmd, c.ConfirmReady) and cmd.actor.workspace == guild and clicked.text
+        # a reaction on one member's copy reaches the core as the message it knows
+        await fake.react(bob, fake.dms_to(bob)[0], "4️⃣")
+        await fake.wait_for(lambda: len(app.service.seen) == 2, what="the reaction")
+        reaction = app.service.seen[1]
+        assert isinstance(reaction, c.ReactionAdded) and reaction.message == ref
+        assert reaction.actor.id == str(bob) and reaction.emoji == "4️⃣"
         await chat.close_pair_space(space)  # nothing to archive, and no error
     finally:
         await bot.stop()
+
+
+def test_the_network_guard_refuses_any_address_but_loopback(loopback_only: list[str]) -> None:
+    with pytest.raises(AssertionError, match="only 127.0.0.1"):
+        socket.create_connection(("192.0.2.1", 443), timeout=0.1)
+    assert loopback_only == ["192.0.2.1"]
+    loopback_only.clear()  # refused, never connected: the fixture's own check need not fail
