@@ -15,6 +15,7 @@ run in a process pool (the matching holds the GIL).
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -103,7 +104,7 @@ def pair(
         parts[c.track if rules.keep_tracks_apart else ""].append(c)
     groups: list[Group] = []
     for track in sorted(parts):
-        got, left = _pair_part(parts[track], track, penalties, now, rules, rng, seed)
+        got, left = _pair_part(parts[track], track, penalties, now, rules, seed)
         groups.extend(got)
         unplaced.extend(left)
     groups.sort(key=lambda g: g.members)
@@ -111,7 +112,7 @@ def pair(
     return Pairing(tuple(groups), tuple(unplaced))
 
 
-def _pair_part(members, track, penalties, now, rules, rng, seed):
+def _pair_part(members, track, penalties, now, rules, seed):
     if len(members) == 1:
         where = f"in track '{track}'" if track else "signed up"
         return [], [Unplaced(members[0].id, f"nobody else {where} this round")]
@@ -121,6 +122,8 @@ def _pair_part(members, track, penalties, now, rules, rng, seed):
     everyone = list(range(len(members)))
     dummy = _trio_preference(members, now, rules) if len(members) % 2 else None
     pairs, third = match(scorer, everyone, dummy)
+    # the solver's output order is not stable across processes: fix it before anything reads it
+    pairs = sorted((a, b) if a < b else (b, a) for a, b in pairs)
     placed = {m for p in pairs for m in p}
     # the dummy's pick first, then anyone the rules left without a partner
     left = sorted((m for m in everyone if m not in placed), key=lambda m: (m != third, m))
@@ -140,7 +143,7 @@ def _pair_part(members, track, penalties, now, rules, rng, seed):
                 trio_made = True
                 continue
         unplaced.append(Unplaced(members[m].id, _reason(members[m], rules, track)))
-    return [_roles(scorer, members, g, rng) for g in groups], unplaced
+    return [_roles(scorer, members, g, seed) for g in groups], unplaced
 
 
 def _grow(pairs: list[tuple[int, int]], host: int, m: int):
@@ -170,10 +173,15 @@ def _reason(c: Candidate, rules: PairingRules, track: str) -> str:
     return f"nobody free within {span} of {c.level}{where} this round"
 
 
-def _roles(scorer: Scorer, members, group: tuple[int, ...], rng: random.Random) -> Group:
+def _tie(seed: int, member: str) -> bytes:
+    """A per-seed coin for equal role needs, independent of the order groups are built in."""
+    return hashlib.blake2b(f"{seed}:{member}".encode(), digest_size=8).digest()
+
+
+def _roles(scorer: Scorer, members, group: tuple[int, ...], seed: int) -> Group:
     """Whoever interviewed more than they were interviewed is the first candidate."""
     need = {m: int(scorer.need[m]) for m in group}
-    tie = {m: rng.random() for m in group}
+    tie = {m: _tie(seed, members[m].id) for m in group}
     if len(group) == 2:
         a, b = sorted(group, key=lambda m: (need[m], tie[m]))
         return Group((members[a].id, members[b].id))

@@ -87,11 +87,9 @@ def _best_swap(part: _Part, pairs, third: int, host: int, prefs: dict[int, int])
         tried = range(len(pairs))
     else:
         near = set(np.argpartition(-row_x, NEAR)[:NEAR].tolist())
-        tried = [k for k, (a, b) in enumerate(pairs) if a in near or b in near]
+        tried = [k for k, (a, b) in enumerate(pairs) if a in near or b in near or k == host]
     best, best_gain = None, 0
-    for k in tried:
-        if k == host:
-            continue
+    for k in tried:  # the host pair too: the third may take one of its places
         for leaving, staying in (pairs[k], pairs[k][::-1]):
             joined = int(row_x[staying])
             if joined <= NEG // 2:
