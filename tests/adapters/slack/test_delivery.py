@@ -93,27 +93,40 @@ async def test_a_modal_with_a_missing_score_comes_back_with_a_field_error(http: 
     assert await http.core.store.session_ratings(session.id) == []
 
 
-async def test_a_429_waits_for_retry_after_and_then_posts(
-    http: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    waits: list[float] = []
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The retry handlers' only clock is asyncio.sleep: record the waits instead of sleeping."""
+    recorded: list[float] = []
 
     async def no_real_sleep(seconds: float) -> None:
-        waits.append(seconds)
+        recorded.append(seconds)
 
-    # the retry handler's only clock is asyncio.sleep; record it instead of waiting
     monkeypatch.setattr(
         builtin_async_handlers, "asyncio", types.SimpleNamespace(sleep=no_real_sleep)
     )
     monkeypatch.setattr(async_handler, "asyncio", types.SimpleNamespace(sleep=no_real_sleep))
+    return recorded
+
+
+async def test_a_429_waits_for_retry_after_and_then_posts(
+    http: Harness, waits: list[float]
+) -> None:
     await http.mock("UADMIN", "schedule mon 18:00 tz=UTC")
     http.fake.fail("chat.postMessage", 429, retry_after=2)
-    http.fake.fail("chat.postMessage", 500)
+    http.fake.fail("chat.postMessage", 429, retry_after=1)
     await http.tick(seconds=1)  # the signup post goes out now
-    attempts = [c for c in http.fake.calls if c.method == "chat.postMessage"]
-    assert [c.status for c in attempts] == [429, 500, 200]
-    assert 2 <= waits[0] < 3 and len(waits) == 2
+    attempts = [c.status for c in http.fake.calls if c.method == "chat.postMessage"]
+    assert attempts == [429, 429, 200]
+    assert len(waits) == 2 and 2 <= waits[0] < 3 and 1 <= waits[1] < 2
     assert http.button("CPRACTICE", "mr:join")
+
+
+async def test_a_500_is_tried_once_more(http: Harness, waits: list[float]) -> None:
+    await http.mock("UADMIN", "schedule mon 18:00 tz=UTC")
+    http.fake.fail("chat.postMessage", 500)
+    await http.tick(seconds=1)
+    assert [c.status for c in http.fake.calls if c.method == "chat.postMessage"] == [500, 200]
+    assert len(waits) == 1 and http.button("CPRACTICE", "mr:join")
 
 
 async def test_a_button_still_works_after_a_restart(fake: FakeSlack, tmp_path: Path) -> None:
