@@ -11,6 +11,7 @@ from bot.messages import DEADLINE, Form, OutMessage, Reply
 
 # Discord's size limits; longer text is cut rather than refused by the API
 CONTENT_MAX, EMBED_DESC_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FIELDS_MAX = 2000, 4096, 256, 1024, 25
+EMBED_TOTAL_MAX = 6000
 MODAL_TITLE_MAX, LABEL_MAX, OPTION_MAX, BUTTON_LABEL_MAX = 45, 45, 100, 80
 EMBED_KINDS = ("leaderboard", "stats")
 
@@ -76,7 +77,7 @@ def message_kwargs(msg: OutMessage) -> dict[str, Any]:
                 value=clip(value, FIELD_VALUE_MAX) or "-",
                 inline=False,
             )
-        out["embed"] = embed
+        out["embed"] = _fit(embed)
         out["content"] = lead or None
     else:
         body = f"**{msg.title}**\n{text}" if msg.title else text
@@ -87,6 +88,17 @@ def message_kwargs(msg: OutMessage) -> dict[str, Any]:
             view.add_item(ActionButton(b.action_id, b.label, b.style))
         out["view"] = view
     return out
+
+
+def _fit(embed: discord.Embed) -> discord.Embed:
+    """Discord refuses an embed over 6000 characters in all: shorten the text, then drop rows."""
+    over = len(embed) - EMBED_TOTAL_MAX
+    if over > 0 and embed.description:
+        keep = max(0, len(embed.description) - over - 1)
+        embed.description = clip(embed.description, keep) if keep else None
+    while len(embed) > EMBED_TOTAL_MAX and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    return embed
 
 
 def send_kwargs(msg: OutMessage) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes import discord_fake_payloads as p
+from tests.fakes.discord_fake_limits import message_problem, modal_problem
 
 if TYPE_CHECKING:
     from tests.fakes.discord_fake import FakeDiscord
@@ -31,6 +32,10 @@ def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
 
 def error(status: int, code: int, message: str) -> Result:
     return status, {"code": code, "message": message}
+
+
+def invalid(problem: str) -> Result:
+    return 400, {"code": 50035, "message": f"Invalid Form Body: {problem}"}
 
 
 @route("GET", r"/users/@me")
@@ -67,8 +72,11 @@ async def callback(fake: FakeDiscord, m: re.Match[str], body: Any) -> Result:
         return error(404, 10062, "Unknown interaction")
     if inter.responses:
         return error(400, 40060, "Interaction has already been acknowledged.")
-    inter.responses.append(dict(body, elapsed=time.monotonic() - inter.created))
     rtype, data = body["type"], body.get("data") or {}
+    problem = modal_problem(data) if rtype == 9 else message_problem(data) if rtype == 4 else None
+    if problem:
+        return invalid(problem)
+    inter.responses.append(dict(body, elapsed=time.monotonic() - inter.created))
     result: dict[str, Any] = {
         "interaction": {
             "id": str(inter.id),
@@ -97,6 +105,8 @@ async def edit_original(fake: FakeDiscord, m: re.Match[str], body: Any) -> Resul
     inter = fake.interaction_by_token(m.group(2))
     if inter is None:
         return error(404, 10015, "Unknown Webhook")
+    if problem := message_problem(body):
+        return invalid(problem)
     ephemeral = inter.deferred_ephemeral
     if inter.original is None:
         inter.original = fake.post_message(inter.channel_id, body, ephemeral=ephemeral)
@@ -112,6 +122,8 @@ async def followup(fake: FakeDiscord, m: re.Match[str], body: Any) -> Result:
     inter = fake.interaction_by_token(m.group(2))
     if inter is None:
         return error(404, 10015, "Unknown Webhook")
+    if problem := message_problem(body):
+        return invalid(problem)
     msg = fake.post_message(
         inter.channel_id, body, ephemeral=bool(int(body.get("flags") or 0) & 64)
     )
@@ -138,6 +150,8 @@ async def create_message(fake: FakeDiscord, m: re.Match[str], body: Any) -> Resu
     channel = fake.channels.get(cid)
     if channel is None:
         return error(404, 10003, "Unknown Channel")
+    if problem := message_problem(body):
+        return invalid(problem)
     if channel["type"] == 1 and int(channel["recipients"][0]["id"]) in fake.closed_dms:
         return error(403, 50007, "Cannot send messages to this user")
     if channel.get("thread_metadata", {}).get("locked"):
@@ -150,6 +164,8 @@ async def edit_message(fake: FakeDiscord, m: re.Match[str], body: Any) -> Result
     msg = fake.messages.get(int(m.group(2)))
     if msg is None or msg["channel_id"] != m.group(1):
         return error(404, 10008, "Unknown Message")
+    if problem := message_problem(body):
+        return invalid(problem)
     for key in ("content", "embeds", "components"):
         if key in body:
             msg[key] = body[key] if body[key] is not None else ([] if key != "content" else "")

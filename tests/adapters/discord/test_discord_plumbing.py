@@ -199,3 +199,27 @@ def test_the_network_guard_refuses_any_address_but_loopback(loopback_only: list[
         socket.create_connection(("192.0.2.1", 443), timeout=0.1)
     assert loopback_only == ["192.0.2.1"]
     loopback_only.clear()  # refused, never connected: the fixture's own check need not fail
+
+
+async def test_oversized_content_is_cut_to_what_discord_accepts(
+    fake: FakeDiscord, tmp_path
+) -> None:
+    from bot.model import ChannelRef
+
+    bot = DiscordBot(settings_for(fake, tmp_path), app=StubApp())
+    await bot.start(ready_timeout=10)
+    try:
+        here = ChannelRef("discord", str(fake.guild_id), str(fake.channel_id))
+        guide = OutMessage(
+            text="x" * 5000,
+            title="t" * 300,
+            fields=tuple((f"row {i}" * 50, "y" * 2000) for i in range(30)),
+            kind="guide",
+        )
+        long_text = OutMessage(text="z" * 2500, title="Question")
+        for msg in (guide, long_text):
+            ref = await bot.client.chat.send(here, msg)
+            assert int(ref.id) in fake.messages
+        assert all(r.status == 200 for r in fake.requests_to("POST", r"/messages$"))
+    finally:
+        await bot.stop()
