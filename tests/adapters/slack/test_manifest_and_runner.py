@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import ast
+import asyncio
+import contextlib
+import socket
 from pathlib import Path
 
 import pytest
 import yaml
 
 from adapters.slack.app import choose_mode
+from adapters.slack.runner import run
 from bot.config import Settings, SettingsError
+from tests.adapters.slack.harness import SECRET
+from tests.fakes.slack_fake import FakeSlack
+from tests.fakes.slack_fake_sender import SlackSender
 
 ROOT = Path(__file__).resolve().parents[3]
 MANIFEST = ROOT / "deploy" / "slack-manifest.yaml"
@@ -83,3 +90,68 @@ def test_a_missing_token_is_named_in_one_line(kw: dict[str, str | None], named: 
     with pytest.raises(SettingsError) as err:
         choose_mode(settings(**kw))
     assert str(err.value).startswith(f"{named} is not set") and "\n" not in str(err.value)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def until(condition, attempts: int = 500) -> None:
+    """Yield to the server task in tiny steps until ``condition()`` holds."""
+    for _ in range(attempts):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the runner did not get there")
+
+
+@pytest.mark.parametrize("mode", ["http", "socket"])
+async def test_run_serves_until_cancelled(fake: FakeSlack, tmp_path: Path, mode: str) -> None:
+    port = free_port()
+    cfg = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        slack_bot_token=fake.bot_token,
+        slack_app_token=fake.app_token if mode == "socket" else None,
+        slack_signing_secret=SECRET,
+        slack_api_url=fake.api_url,
+        slack_port=port,
+    )
+    task = asyncio.create_task(run(cfg, host="127.0.0.1"))
+    try:
+        sender = SlackSender(
+            fake,
+            url=None if mode == "socket" else f"http://127.0.0.1:{port}/slack/events",
+            signing_secret=SECRET,
+        )
+        if mode == "socket":
+            await until(fake.socket_ready.is_set)
+        else:
+            await until(lambda: _listening(port))
+        payload = sender.slash("UADA", "help")
+        assert (await sender.command(payload)).status == 200
+        await until(lambda: fake.responses(payload["response_url"]))
+        assert "mockround commands" in fake.responses(payload["response_url"])[0]["text"]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+async def test_a_refused_token_stops_the_runner_with_one_line(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    cfg = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        slack_bot_token="xoxb-revoked",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake.api_url,
+    )
+    with pytest.raises(SettingsError, match="^SLACK_BOT_TOKEN was refused by Slack: invalid_auth$"):
+        await run(cfg, host="127.0.0.1")
