@@ -18,9 +18,12 @@ from tests.fakes.slack_fake import FakeSlack  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def loopback_only(monkeypatch: pytest.MonkeyPatch):
     """Every outgoing connection in these tests must stay on this machine."""
+    guard.refused.clear()
     guard.install(monkeypatch)
+    yield
+    assert not guard.refused, f"tried to leave 127.0.0.1: {guard.refused}"
 
 
 @pytest.fixture

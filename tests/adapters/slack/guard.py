@@ -15,6 +15,10 @@ class OffLoopback(OSError):
     pass
 
 
+# every refused address, so a refusal swallowed by a library's retry or logging still fails the test
+refused: list[str] = []
+
+
 def check(address: object) -> None:
     if not isinstance(address, tuple):
         return  # unix sockets and socketpairs stay on the machine
@@ -24,6 +28,7 @@ def check(address: object) -> None:
     except ValueError:  # a name, not an address: connecting to it would already be a leak
         loopback = False
     if not loopback:
+        refused.append(str(host))
         raise OffLoopback(f"test tried to reach {host!r}: only 127.0.0.1 is allowed")
 
 

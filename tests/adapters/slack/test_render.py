@@ -10,6 +10,7 @@ import pytest
 from adapters.slack import render
 from bot.messages import SCORE_EMOJIS, Button, Choice, Field, Form, OutMessage
 from bot.model import UserRef
+from tests.adapters.slack import guard
 from tests.adapters.slack.guard import OffLoopback
 
 
@@ -78,3 +79,5 @@ def test_score_emoji_names_round_trip() -> None:
 def test_guard_refuses_addresses_off_this_machine() -> None:
     with socket.socket() as s, pytest.raises(OffLoopback):
         s.connect(("93.184.216.34", 80))
+    assert guard.refused == ["93.184.216.34"]
+    guard.refused.clear()  # this refusal was the point of the test
