@@ -3,6 +3,7 @@ and a bot started against the fake (real discord.py client, FakeClock)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -72,3 +73,26 @@ async def harness(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Harness]:
         yield h
     finally:
         await h.stop()
+
+
+class _RecordingAsyncio:
+    """discord.http's view of asyncio: sleeps are recorded and skipped, all else is asyncio."""
+
+    def __init__(self, waits: list[float]) -> None:
+        self._waits = waits
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(asyncio, name)
+
+    async def sleep(self, delay: float, result: object = None) -> object:
+        self._waits.append(delay)
+        await asyncio.sleep(0)
+        return result
+
+
+@pytest.fixture
+def http_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits discord.py's HTTP client chose (429 retry-after, 5xx backoff), without waiting."""
+    waits: list[float] = []
+    monkeypatch.setattr(discord.http, "asyncio", _RecordingAsyncio(waits))
+    return waits

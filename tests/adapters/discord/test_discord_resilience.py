@@ -49,16 +49,34 @@ async def test_a_reaction_added_after_a_restart_is_recorded(harness: Harness) ->
     assert (rating.overall, rating.source, rating.rater.id) == (3, "reaction", str(interviewer))
 
 
-async def test_a_429_on_thread_creation_waits_and_succeeds(harness: Harness) -> None:
+async def test_a_429_on_thread_creation_waits_and_succeeds(
+    harness: Harness, http_waits: list[float]
+) -> None:
     fake, h = harness.fake, harness
-    fake.fail("POST", r"^/channels/\d+/threads$", 429, retry_after=0.2)
+    fake.fail("POST", r"^/channels/\d+/threads$", 429, retry_after=2.5)
     alice, bob = fake.add_member("alice"), fake.add_member("bob")
     tid, _ = await h.pair(alice, bob)
 
     attempts = fake.requests_to("POST", r"^/channels/\d+/threads$")
     assert [r.status for r in attempts] == [429, 201]
+    assert [w for w in http_waits if w > 0] == [2.5]  # exactly the retry_after asked for
     assert len(fake.threads()) == 1
     assert fake.thread_members[tid] == {fake.bot_id, alice, bob}
+
+
+async def test_a_500_on_a_post_is_retried_once_not_duplicated(
+    harness: Harness, http_waits: list[float]
+) -> None:
+    fake, h = harness.fake, harness
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    tid, session_id = await h.pair(alice, bob)
+    fake.fail("POST", rf"^/channels/{tid}/messages$", 500)
+    await h.confirm_both(tid, session_id)
+
+    assert [w for w in http_waits if w > 0] == [1]  # discord.py backs off 1 s before a retry
+    texts = h.texts(tid)
+    assert sum("Turn 1: prep" in t for t in texts) == 1
+    assert sum("Question for" in t for t in texts) == 1
 
 
 async def test_a_gateway_drop_mid_round_resumes_without_duplicates(harness: Harness) -> None:
