@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-MEMBER_PRIOR = 5.0  # ratings' worth of community mean mixed into each member's average
-RATER_PRIOR = 5.0  # ratings' worth of "no leniency" mixed into each rater's effect
+MEMBER_PRIOR = 3.0  # ratings' worth of community mean mixed into each member's average
+RATER_PRIOR = 2.0  # ratings' worth of "no leniency" mixed into each rater's effect
 # while fitting rater effects, ratee effects are shrunk only lightly: shrinking them as
 # hard as the board does would leave a strong member's excess in the rater's effect
 FIT_PRIOR = 1.0
-SESSION_POINTS = 0.1  # score per doubling of completed sessions
+SESSION_POINTS = 0.05  # score per doubling of completed sessions
 NEUTRAL = 3.0  # the community mean before anyone has been rated (middle of the 1-5 scale)
 ITERATIONS = 10  # alternating estimates settle within a few rounds
 
