@@ -35,7 +35,7 @@ def signup(starts_at: datetime) -> OutMessage:
         kind="signup",
         title="Mock interview round",
         text=(
-            f"This week's practice round pairs everyone who joined {DEADLINE}. "
+            f"This week's practice round starts {DEADLINE}: everyone who joined is paired then. "
             f"Press Join or react {JOIN_EMOJI} to take part; use /mock join to pick "
             "your track, level and timezone."
         ),
@@ -53,7 +53,7 @@ def welcome(session: Session, names: Names) -> OutMessage:
         title="Your mock interview",
         text=(
             f"Welcome {people}! This space is yours for this round.\n{order}\n"
-            f'Press "I\'m here" when you are ready; we start when everyone is, or {DEADLINE}.'
+            f'Press "I\'m here" when you are ready; we start when everyone is (the intro ends {DEADLINE}).'
         ),
         buttons=(
             Button(actions.ready(session.id), "I'm here", "primary"),
@@ -137,7 +137,7 @@ def feedback(session: Session, names: Names, by_timer: bool) -> OutMessage:
         title=f"Turn {session.turn_index + 1}: feedback",
         text=(
             f"{_times_up(by_timer, 'the answer')}{names[t.interviewer]}, give {names[t.candidate]} "
-            f"your feedback until {DEADLINE}. Quick score: react 1-5 on this message. "
+            f"your feedback; feedback ends {DEADLINE}. Quick score: react 1-5 on this message. "
             "Full rubric: press Rate."
         ),
         buttons=(
@@ -162,7 +162,7 @@ def checkpoint(session: Session, minutes_left: int) -> OutMessage:
 def ended(session: Session, names: Names) -> OutMessage:
     by = names.get(session.ended_by, "someone") if session.ended_by else None
     texts = {
-        Phase.DONE: "✅ Session complete: well done both! See /mock stats for your progress.",
+        Phase.DONE: "✅ Session complete: well done, everyone! See /mock stats for your progress.",
         Phase.CANCELLED: f"Session cancelled{f' by {by}' if by else ''}.",
         Phase.NO_SHOW: (
             f"Session ended: {by} reported a no-show."

@@ -1,0 +1,122 @@
+"""A ChatPort that keeps every message with its audience: for local play, the demo and tests.
+
+Each delivered message is an Entry saying who can see it, so a test (or the demo's
+transcript) can ask exactly what one member saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.messages import DEADLINE, OutMessage
+from bot.model import ChannelRef, MessageRef, UserRef
+from bot.ports import Capabilities, Clock
+
+PUBLIC = "*"  # audience of a community channel: every member
+
+
+@dataclass
+class Entry:
+    number: int
+    at: datetime
+    where: str  # "#channel", "space-3", "DM", "private"
+    audience: frozenset[str] | str  # user ids, or PUBLIC
+    msg: OutMessage
+    ref: MessageRef
+    text: str  # rendered when sent: the countdown as the member saw it then
+    reactions: list[str] = field(default_factory=list)
+
+    def visible_to(self, user_id: str) -> bool:
+        return self.audience == PUBLIC or user_id in self.audience
+
+
+class ConsoleChat:
+    capabilities = Capabilities(
+        private_spaces=True, live_timestamps=False, ephemeral_in_space=True, max_form_fields=5
+    )
+
+    def __init__(
+        self, clock: Clock, workspace: str = "demo", on_entry: Callable[[Entry], None] | None = None
+    ):
+        self.clock, self.workspace = clock, workspace
+        self.entries: list[Entry] = []
+        self.spaces: dict[str, frozenset[str]] = {}
+        self.closed: set[str] = set()
+        self.on_entry = on_entry
+
+    def render(self, msg: OutMessage) -> str:
+        """The message as plain text, with {deadline} as a clock time and minutes left."""
+        text = msg.text
+        if msg.deadline is not None and DEADLINE in text:
+            left = max(0, round((msg.deadline - self.clock.now()).total_seconds() / 60))
+            span = f"{left} min" if left < 120 else f"{left // 60} h"
+            text = text.replace(DEADLINE, f"{msg.deadline:%a %H:%M} UTC (in {span})")
+        lines = [f"**{msg.title}**"] if msg.title else []
+        lines += [text] if text else []
+        lines += [f"  {name}: {value}" for name, value in msg.fields]
+        if msg.buttons:
+            lines.append("  [" + "] [".join(b.label for b in msg.buttons) + "]")
+        return "\n".join(lines)
+
+    def _record(self, where: str, audience, msg: OutMessage, channel: str) -> MessageRef:
+        number = len(self.entries) + 1
+        ref = MessageRef("console", self.workspace, channel, str(number))
+        entry = Entry(
+            number,
+            self.clock.now(),
+            where,
+            audience,
+            msg,
+            ref,
+            self.render(msg),
+            list(msg.reactions),
+        )
+        self.entries.append(entry)
+        if self.on_entry:
+            self.on_entry(entry)
+        return ref
+
+    async def send(self, to: ChannelRef | UserRef, msg: OutMessage) -> MessageRef:
+        if isinstance(to, UserRef):
+            return self._record("DM", frozenset({to.id}), msg, f"dm-{to.id}")
+        if to.id in self.spaces:
+            if to.id in self.closed:
+                raise RuntimeError(f"space {to.id} is closed")
+            return self._record(to.id, self.spaces[to.id], msg, to.id)
+        return self._record(f"#{to.id}", PUBLIC, msg, to.id)
+
+    async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
+        self._record(f"{space.id} (only you)", frozenset({user.id}), msg, space.id)
+
+    async def edit(self, ref: MessageRef, msg: OutMessage) -> None:
+        entry = self.entries[int(ref.id) - 1]
+        entry.msg, entry.text = msg, self.render(msg)
+
+    async def add_reactions(self, ref: MessageRef, emojis: Sequence[str]) -> None:
+        self.entries[int(ref.id) - 1].reactions.extend(emojis)
+
+    async def open_pair_space(
+        self, where: ChannelRef | None, users: Sequence[UserRef], title: str
+    ) -> ChannelRef:
+        space_id = f"space-{len(self.spaces) + 1}"
+        self.spaces[space_id] = frozenset(u.id for u in users)
+        return ChannelRef("console", self.workspace, space_id)
+
+    async def close_pair_space(self, space: ChannelRef) -> None:
+        self.closed.add(space.id)
+
+    # --- reading back ---------------------------------------------------------------
+
+    def seen_by(self, user_id: str) -> list[Entry]:
+        return [e for e in self.entries if e.visible_to(user_id)]
+
+    def texts_seen_by(self, user_id: str) -> list[str]:
+        return [e.text for e in self.seen_by(user_id)]
+
+    def last(self, kind: str, space: str | None = None) -> Entry:
+        for e in reversed(self.entries):
+            if e.msg.kind == kind and (space is None or e.ref.channel == space):
+                return e
+        raise LookupError(f"no {kind} message" + (f" in {space}" if space else ""))

@@ -1,0 +1,278 @@
+"""`mockround demo`: a simulated community runs one weekly round on the console adapter.
+
+Everything is real but the people and the clock: the service, the SQLite store (a
+temporary file), the scheduler's persisted timers, the question packs. Members type
+the same commands they would on Discord or Slack; a fake clock jumps from timer to
+timer so the round finishes in seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+
+from adapters.console.chat import ConsoleChat, Entry
+from adapters.console.people import FIRST_NAMES, TIMEZONES
+from bot import actions
+from bot.bootstrap import build
+from bot.clock import FakeClock
+from bot.commands import BadInput, Command, ReactionAdded, SubmitRating, parse_text
+from bot.config import load_settings
+from bot.messages import SCORE_EMOJIS, Reply
+from bot.model import LEVELS, ChannelRef, Phase, UserRef
+
+START = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)  # a Monday
+CHANNEL = "mock-interviews"
+
+
+@dataclass
+class Person:
+    user: UserRef
+    name: str
+    track: str
+    level: str
+    timezone: str
+    skill: float  # the simulated answer quality, 1-5
+    leniency: float  # how generous this person is as a rater
+
+
+class Demo:
+    def __init__(self, members: int, seed: int, console: Console, full: bool, db: Path) -> None:
+        self.rng = random.Random(seed)
+        self.seed, self.console, self.full = seed, console, full
+        self.clock = FakeClock(START)
+        self.chat = ConsoleChat(self.clock, on_entry=self._print_entry)
+        self.db = db
+        self.n = members
+        self.channel = ChannelRef("console", "demo", CHANNEL)
+        self.people: list[Person] = []
+        self.rated: set[tuple[str, int]] = set()
+
+    def _user(self, name: str) -> UserRef:
+        return UserRef("console", "demo", name.lower())
+
+    def _name(self, user_id: str) -> str:
+        return next((p.name for p in self.people if p.user.id == user_id), user_id)
+
+    def _print_entry(self, e: Entry) -> None:
+        audience = (
+            "everyone"
+            if e.audience == "*"
+            else ", ".join(sorted(self._name(u) for u in e.audience))
+        )
+        header = f"[dim]{e.at:%a %H:%M}[/] [bold cyan]{e.where}[/] [dim]→ {audience}[/]"
+        text = e.text
+        if not self.full and e.where.startswith("space-") and not e.where.startswith("space-1"):
+            text = text.splitlines()[0] + ("  …" if "\n" in text else "")
+        self.console.print(header)
+        self.console.print(text, markup=False, highlight=False)
+        self.console.print()
+
+    async def say(self, person: Person, text: str, admin: bool = False) -> Reply:
+        try:
+            cmd = parse_text(
+                text,
+                actor=person.user,
+                actor_name=person.name,
+                is_admin=admin,
+                channel=self.channel,
+                resolve_member=self._member_token,
+                resolve_channel=lambda token: ChannelRef("console", "demo", token.lstrip("#")),
+            )
+        except BadInput as exc:
+            return self._show(person, f"/mock {text}", Reply.fail(str(exc)))
+        return await self.send(person, cmd, f"/mock {text}")
+
+    def _member_token(self, token: str) -> UserRef | None:
+        wanted = token.lstrip("@").lower()
+        return next((p.user for p in self.people if p.user.id == wanted), None)
+
+    async def send(self, person: Person, cmd: Command, shown: str) -> Reply:
+        return self._show(person, shown, await self.app.service.handle(cmd))
+
+    def _show(self, person: Person, shown: str, reply: Reply) -> Reply:
+        self.console.print(
+            f"[dim]{self.clock.now():%a %H:%M}[/] [bold]{person.name}[/]: {shown}", highlight=False
+        )
+        if reply.text:
+            style = "red" if reply.error else "green"
+            self.console.print(
+                f"  [{style}]↳ (only {person.name}) {reply.text}[/]", highlight=False
+            )
+        if reply.message is not None:
+            self.console.print(self.chat.render(reply.message), markup=False, highlight=False)
+        if reply.form is not None:
+            fields = ", ".join(f.label for f in reply.form.fields)
+            self.console.print(
+                f"  ↳ (only {person.name}) a form opens: {reply.form.title} [{fields}]",
+                markup=False,
+                highlight=False,
+            )
+        self.console.print()
+        return reply
+
+    async def run(self) -> None:
+        settings = load_settings(database_url=f"sqlite+aiosqlite:///{self.db}")
+        self.app = await build(settings, self.chat, clock=self.clock)
+        await self.app.start()
+        try:
+            await self._round()
+        finally:
+            await self.app.stop()
+
+    def _cast(self) -> None:
+        tracks = self.app.bank.tracks()
+        names = list(FIRST_NAMES)
+        for i in range(self.n):
+            name = names[i] if i < len(names) else f"Member{i + 1}"
+            self.people.append(
+                Person(
+                    self._user(name),
+                    name,
+                    self.rng.choice(tracks[:3]),
+                    self.rng.choice(LEVELS),
+                    self.rng.choice(TIMEZONES),
+                    skill=self.rng.uniform(2.0, 4.8),
+                    leniency=self.rng.uniform(-0.6, 0.6),
+                )
+            )
+
+    async def _round(self) -> None:
+        self._cast()
+        admin = self.people[0]
+        self.console.rule(f"mockround demo: {self.n} members, seed {self.seed}")
+        await self.say(admin, f"schedule tue 18:00 tz=UTC channel=#{CHANNEL}", admin=True)
+        await self._until(START + timedelta(hours=1))  # the signup post goes out a day ahead
+        signup = self.chat.last("signup")
+        for i, p in enumerate(self.people):
+            if i % 4 == 3:  # some members just click the signup post's reaction...
+                await self.send(
+                    p,
+                    ReactionAdded(actor=p.user, actor_name=p.name, message=signup.ref, emoji="✋"),
+                    "reacts ✋ on the signup post",
+                )
+                await self.say(p, f"join track={p.track} level={p.level} tz={p.timezone}")
+            else:  # ...the rest type the command
+                await self.say(p, f"join track={p.track} level={p.level} tz={p.timezone}")
+        await self.say(
+            self.people[1], "join level=principal"
+        )  # bad input: refused, nothing changes
+        await self.say(self.people[2], "round start")  # not an admin: refused
+        await self._until(datetime(2026, 3, 3, 18, 0, tzinfo=UTC))  # the scheduled round fires
+        for p in self.people:
+            welcome = self._welcome_for(p)
+            if welcome is not None:
+                await self.send(
+                    p, actions.decode(welcome, actor=p.user, actor_name=p.name), "presses I'm here"
+                )
+        await self._play()
+        self.console.rule("after the round")
+        await self.say(admin, "leaderboard all")
+        await self.say(self.people[1], "stats")
+
+    def _welcome_for(self, p: Person) -> str | None:
+        for e in self.chat.seen_by(p.user.id):
+            if e.msg.title == "Your mock interview":
+                return next(
+                    b.action_id for b in e.msg.buttons if b.action_id.startswith("mr:ready")
+                )
+        return None
+
+    async def _until(self, when: datetime) -> None:
+        while self.clock.now() < when:
+            self.clock.advance(minutes=1)
+            await self.app.run_due()
+
+    async def _play(self) -> None:
+        """Move the clock a minute at a time; interviewers rate as each feedback phase opens."""
+        for _ in range(24 * 60):
+            live = await self._live_sessions()
+            if not live:
+                return
+            for s in live:
+                await self._act(s)
+            self.clock.advance(minutes=1)
+            await self.app.run_due()
+
+    async def _live_sessions(self):
+        rnd = await self.app.store.latest_round("console:demo")
+        return [s for s in await self.app.store.round_sessions(rnd.id) if not s.phase.terminal]
+
+    async def _act(self, s) -> None:
+        if s.phase is not Phase.FEEDBACK or (s.id, s.turn_index) in self.rated:
+            return
+        self.rated.add((s.id, s.turn_index))
+        turn = s.turns[s.turn_index]
+        rater = next(p for p in self.people if p.user == turn.interviewer)
+        candidate = next(p for p in self.people if p.user == turn.candidate)
+        base = candidate.skill + rater.leniency
+        if len(self.rated) % 2:  # quick score by reaction
+            score = max(1, min(5, round(base + self.rng.gauss(0, 0.4))))
+            feedback = self.chat.last("feedback", s.space.id)
+            cmd = ReactionAdded(
+                actor=rater.user,
+                actor_name=rater.name,
+                message=feedback.ref,
+                emoji=SCORE_EMOJIS[score - 1],
+            )
+            await self.send(rater, cmd, f"reacts {SCORE_EMOJIS[score - 1]} on the feedback message")
+            return
+        form = (
+            await self.send(
+                rater,
+                actions.decode(
+                    actions.rate(s.id, s.turn_index), actor=rater.user, actor_name=rater.name
+                ),
+                "presses Rate",
+            )
+        ).form
+        values = {
+            f.id: str(max(1, min(5, round(base + self.rng.gauss(0, 0.6)))))
+            for f in form.fields
+            if f.kind == "select"
+        }
+        comment = self.rng.choice(
+            [
+                "Clear structure; quantify the impact next time.",
+                "Good trade-offs, rushed the ending.",
+                "Strong reflection. Tighten the intro.",
+            ]
+        )
+        sid, turn_no = actions.parse_form_id(form.form_id)
+        shown = "submits the form: " + ", ".join(f"{k}={v}" for k, v in values.items())
+        await self.send(
+            rater,
+            SubmitRating(
+                actor=rater.user,
+                actor_name=rater.name,
+                session_id=sid,
+                turn=turn_no,
+                values=values,
+                comment=comment,
+            ),
+            shown,
+        )
+
+
+async def run_demo(
+    members: int = 12, seed: int = 7, full: bool = False, console: Console | None = None
+) -> ConsoleChat:
+    console = console or Console(highlight=False)
+    with tempfile.TemporaryDirectory(prefix="mockround-demo-") as tmp:
+        demo = Demo(members, seed, console, full, Path(tmp) / "demo.db")
+        await demo.run()
+    return demo.chat
+
+
+def main(members: int, seed: int, full: bool) -> int:
+    if members < 2:
+        print("--members must be at least 2")
+        return 2
+    asyncio.run(run_demo(members, seed, full))
+    return 0

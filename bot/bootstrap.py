@@ -1,0 +1,95 @@
+"""The composition root: the one place real parts or fakes are plugged in."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from bot.boards import Boards
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.model import Timer
+from bot.ports import ChatPort, Clock
+from bot.practice import Practice
+from bot.question_bank import QuestionBank
+from bot.questions import load_bank
+from bot.ratings import Ratings
+from bot.rounds import Rounds
+from bot.scheduler import Scheduler
+from bot.service import Service
+from bot.sessions import TimeUp
+from bot.storage.sql import SqlStore
+
+log = logging.getLogger("mockround")
+
+
+@dataclass
+class App:
+    settings: Settings
+    chat: ChatPort
+    store: SqlStore
+    clock: Clock
+    bank: QuestionBank
+    service: Service
+    rounds: Rounds
+    scheduler: Scheduler
+    executor: ProcessPoolExecutor | None
+
+    async def start(self) -> None:
+        await self.store.migrate()
+        await self.scheduler.start()
+        for cfg in await self.store.scheduled_communities():
+            await self.rounds.resume(cfg.community)
+
+    async def run_due(self) -> int:
+        return await self.scheduler.run_due()
+
+    async def stop(self) -> None:
+        await self.scheduler.stop()
+        await self.store.close()
+        if self.executor is not None:
+            self.executor.shutdown(cancel_futures=True)
+
+
+async def build(
+    settings: Settings,
+    chat: ChatPort,
+    *,
+    store: SqlStore | None = None,
+    clock: Clock | None = None,
+    bank: QuestionBank | None = None,
+) -> App:
+    real_time = clock is None
+    clock = clock or SystemClock()
+    store = store or SqlStore(settings.database_url)
+    bank = bank or load_bank(settings.pack_dirs, logger=log)
+    if not bank.tracks():
+        raise RuntimeError("no question packs could be loaded: run `mockround questions validate`")
+    executor = ProcessPoolExecutor(max_workers=1) if real_time else None
+
+    scheduler_box: list[Scheduler] = []
+    practice = Practice(store, chat, clock, bank, arm=lambda timer: scheduler_box[0].arm(timer))
+    rounds = Rounds(practice, settings, executor)
+
+    async def dispatch(timer: Timer) -> None:
+        if timer.kind == "phase_end":
+            try:
+                await practice.apply(timer.subject, TimeUp(timer.key))
+            finally:
+                # a transition retires the timer itself; this retires a stale one
+                await store.claim_timer(timer.id, clock.now())
+        elif timer.kind == "checkpoint":
+            await practice.checkpoint(timer)
+        elif timer.kind == "weekly_round":
+            await rounds.weekly(timer)
+        elif timer.kind == "signup":
+            await rounds.post_signup(timer)
+        else:
+            log.error("unknown timer kind %r: retired", timer.kind)
+            await store.claim_timer(timer.id, clock.now())
+
+    scheduler = Scheduler(store, clock, dispatch, alarms=real_time)
+    scheduler_box.append(scheduler)
+    service = Service(practice, rounds, Ratings(practice), Boards(store, clock))
+    return App(settings, chat, store, clock, bank, service, rounds, scheduler, executor)

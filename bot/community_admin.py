@@ -1,0 +1,128 @@
+"""Admin commands: the weekly schedule, starting and cancelling rounds, community settings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot import commands as c
+from bot import validation
+from bot.commands import BadInput
+from bot.messages import OutMessage, Reply
+from bot.model import CommunityConfig, Schedule
+
+MINUTE_KEYS = {"prep": "prep_minutes", "feedback": "feedback_minutes", "intro": "intro_minutes"}
+
+
+class CommunityAdmin:
+    def __init__(self, rounds) -> None:
+        self.rounds = rounds
+        self.store, self.bank = rounds.store, rounds.bank
+
+    async def handle(self, cmd: c.Command) -> Reply:
+        cfg = await self.store.get_config(cmd.actor.community)
+        match cmd:
+            case c.SetSchedule():
+                return await self.schedule(cmd, cfg)
+            case c.StartRound():
+                return await self.start(cmd, cfg)
+            case c.CancelRound():
+                return await self.cancel(cfg)
+            case c.Configure():
+                return await self.configure(cmd, cfg)
+        raise BadInput(f"unsupported command {type(cmd).__name__}")
+
+    async def schedule(self, cmd: c.SetSchedule, cfg: CommunityConfig) -> Reply:
+        weekday = validation.weekday(cmd.weekday)
+        time = validation.clock_time(cmd.time)
+        tz = validation.timezone(cmd.timezone)
+        channel = cmd.target or cmd.channel
+        if channel is None:
+            raise BadInput(
+                "say which channel the round is announced in: schedule ... channel=#name"
+            )
+        cfg = replace(cfg, schedule=Schedule(weekday, time, tz, channel))
+        await self.store.save_config(cfg)
+        at = await self.rounds.arm_weekly(cfg)
+        return Reply.ok(
+            f"Weekly rounds every {weekday} at {time} {tz}; next one {at.isoformat(timespec='minutes')}."
+        )
+
+    async def start(self, cmd: c.StartRound, cfg: CommunityConfig) -> Reply:
+        latest = await self.store.latest_round(cfg.community)
+        if latest is not None and latest.status == "running":
+            raise BadInput("a round is already running: /mock round cancel first")
+        where = cfg.schedule.channel if cfg.schedule else cmd.channel
+        rnd, built = await self.rounds.start(cfg, kind="weekly", where=where)
+        if not built:
+            return Reply.ok("Nobody could be paired: at least two active members are needed.")
+        return Reply.ok(
+            f"Round started: {len(built)} session{'s' if len(built) != 1 else ''}"
+            f"{f', {len(rnd.unplaced)} member(s) without a partner' if rnd.unplaced else ''}."
+        )
+
+    async def cancel(self, cfg: CommunityConfig) -> Reply:
+        latest = await self.store.latest_round(cfg.community)
+        if latest is None or latest.status != "running":
+            raise BadInput("no round is running")
+        n = await self.rounds.cancel(latest)
+        return Reply.ok(f"Round cancelled: {n} session{'s' if n != 1 else ''} stopped.")
+
+    async def configure(self, cmd: c.Configure, cfg: CommunityConfig) -> Reply:
+        if not cmd.settings:
+            return Reply(message=config_message(cfg))
+        changes: dict = {}
+        for key, value in cmd.settings.items():
+            changes.update(self._setting(key, value))
+        new = replace(cfg, **changes)
+        await self.store.save_config(new)
+        return Reply(text="Settings saved.", message=config_message(new))
+
+    def _setting(self, key: str, value: str) -> dict:
+        if key in MINUTE_KEYS:
+            return {MINUTE_KEYS[key]: validation.whole_number(key, value, 1, 60)}
+        if key == "answer":
+            if value.lower() == "question":
+                return {"answer_minutes": None}
+            return {"answer_minutes": validation.whole_number("answer", value, 1, 90)}
+        if key == "packs":
+            if value.lower() == "all":
+                return {"packs": None}
+            ids = tuple(p.strip() for p in value.split(",") if p.strip())
+            known = self.bank.pack_ids()
+            unknown = [p for p in ids if p not in known]
+            if unknown or not ids:
+                raise BadInput(
+                    f"unknown pack '{','.join(unknown)}': accepted are all, or {', '.join(known)}"
+                )
+            return {"packs": ids}
+        if key == "level_gap":
+            return {"level_gap": validation.whole_number("level_gap", value, 0, 2)}
+        if key == "tracks":
+            if value.lower() not in ("apart", "mixed"):
+                raise BadInput(
+                    "tracks must be 'apart' (members meet within their track) or 'mixed'"
+                )
+            return {"keep_tracks_apart": value.lower() == "apart"}
+        if key in ("tz", "timezone"):
+            return {"timezone": validation.timezone(value)}
+        raise BadInput(f"unknown setting '{key}': {c.USAGE['config']}")
+
+
+def config_message(cfg: CommunityConfig) -> OutMessage:
+    s = cfg.schedule
+    rows = (
+        ("Schedule", f"{s.weekday} {s.time} {s.timezone}" if s else "not set (/mock schedule)"),
+        (
+            "Intro / prep / feedback",
+            f"{cfg.intro_minutes} / {cfg.prep_minutes} / {cfg.feedback_minutes} min",
+        ),
+        (
+            "Answer",
+            f"{cfg.answer_minutes} min" if cfg.answer_minutes else "each question's own time",
+        ),
+        ("Packs", ", ".join(cfg.packs) if cfg.packs else "all"),
+        ("Level gap", str(cfg.level_gap)),
+        ("Tracks", "apart" if cfg.keep_tracks_apart else "mixed"),
+        ("Community timezone", cfg.timezone),
+    )
+    return OutMessage(kind="info", title="Community settings", text="", fields=rows)

@@ -1,0 +1,132 @@
+"""Drives live sessions: applies events, saves the new state, then tells the members.
+
+State is committed before anything is posted, so a crash never leaves a message
+describing a phase the database does not know about. Events for one session are
+serialised by a lock; a stale timer (its phase already left) changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from bot import presenter, sessions
+from bot.messages import OutMessage
+from bot.model import Phase, Session, Timer, UserRef
+from bot.ports import ChatPort, Clock
+from bot.question_bank import QuestionBank
+from bot.sessions import InvalidTransition
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_BEFORE = timedelta(minutes=1)
+
+
+class Practice:
+    def __init__(self, store, chat: ChatPort, clock: Clock, bank: QuestionBank, arm) -> None:
+        self.store, self.chat, self.clock, self.bank = store, chat, clock, bank
+        self._arm = arm  # wakes the in-process alarm for new timers
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.on_ended = None  # set by Rounds: closes a round when its last session ends
+
+    async def names(self, session: Session) -> dict[UserRef, str]:
+        out = {}
+        for m in session.members:
+            member = await self.store.get_member(m)
+            out[m] = member.name if member else m.id
+        return out
+
+    async def timings(self, s: Session) -> sessions.Timings:
+        cfg = await self.store.get_config(s.community)
+        answers = tuple(
+            timedelta(minutes=cfg.answer_minutes or self._minutes(t.question_id)) for t in s.turns
+        )
+        return sessions.Timings(
+            intro=timedelta(minutes=cfg.intro_minutes),
+            prep=timedelta(minutes=cfg.prep_minutes),
+            answers=answers,
+            feedback=timedelta(minutes=cfg.feedback_minutes),
+        )
+
+    def _minutes(self, question_id: str) -> int:
+        try:
+            return self.bank.question(question_id).minutes
+        except KeyError:
+            return 10  # a pack was removed since the round started; keep the session going
+
+    async def apply(self, session_id: str, event: sessions.Event) -> tuple[Session, list]:
+        """Apply one event; raises InvalidTransition (nothing changed) when it does not fit."""
+        async with self._locks[session_id]:
+            s = await self.store.get_session(session_id)
+            if s is None:
+                raise InvalidTransition("that session does not exist")
+            now = self.clock.now()
+            new, effects = sessions.advance(s, event, now, await self.timings(s))
+            if new == s:
+                return new, effects
+            arm = []
+            for e in effects:
+                if isinstance(e, sessions.ArmTimer):
+                    arm.append(("phase_end", e.key, e.due_at))
+                    if not self.chat.capabilities.live_timestamps:
+                        checkpoint = e.due_at - CHECKPOINT_BEFORE
+                        if checkpoint - now >= CHECKPOINT_BEFORE:
+                            arm.append(("checkpoint", e.key, checkpoint))
+            for timer in await self.store.save_transition(new, arm=arm, now=now):
+                self._arm(timer)
+        await self._tell(new, effects)
+        return new, effects
+
+    async def _tell(self, s: Session, effects) -> None:
+        names = await self.names(s)
+        for e in effects:
+            if isinstance(e, sessions.PhaseEntered):
+                await self._announce_phase(s, e, names)
+            elif isinstance(e, sessions.Ended):
+                if s.space is not None:
+                    await self._post(s, presenter.ended(s, names))
+                    await self.chat.close_pair_space(s.space)
+                if self.on_ended is not None:
+                    await self.on_ended(s)
+
+    async def _post(self, s: Session, msg: OutMessage):
+        return await self.chat.send(s.space, msg)
+
+    async def _announce_phase(self, s: Session, e: sessions.PhaseEntered, names) -> None:
+        if e.phase is Phase.INTRO:
+            await self._post(s, presenter.welcome(s, names))
+        elif e.phase is Phase.PREP:
+            turn = s.turns[e.turn]
+            q = self.bank.question(turn.question_id)
+            await self._post(s, presenter.prep(s, names, e.by_timer))
+            await self._post(s, presenter.question(q, names[turn.candidate]))
+            guide = presenter.guide(q, self.bank.rubric_for(q), names[turn.candidate])
+            await self.chat.send_private(s.space, turn.interviewer, guide)
+        elif e.phase is Phase.ANSWER:
+            await self._post(s, presenter.answer(s, names, e.by_timer))
+        elif e.phase is Phase.FEEDBACK:
+            ref = await self._post(s, presenter.feedback(s, names, e.by_timer))
+            await self.store.link_message(ref, s.community, "feedback", s.id, e.turn)
+
+    async def checkpoint(self, timer: Timer) -> None:
+        if not await self.store.claim_timer(timer.id, self.clock.now()):
+            return
+        s = await self.store.get_session(timer.subject)
+        if s is None or s.space is None or sessions.current_key(s) != timer.key:
+            return  # the phase was left early: no reminder for it
+        left = max(1, round((s.phase_ends_at - self.clock.now()).total_seconds() / 60))
+        await self._post(s, presenter.checkpoint(s, left))
+
+    async def live_session_of(self, user: UserRef, session_id: str | None) -> Session:
+        """The session a member means: the one named, else their newest unfinished one."""
+        if session_id is not None:
+            s = await self.store.get_session(session_id)
+            if s is None or s.community != user.community:
+                raise InvalidTransition("that session does not exist")
+            return s
+        for s in await self.store.sessions_of(user, limit=3):
+            if not s.phase.terminal:
+                return s
+        raise InvalidTransition("you have no session in progress: /mock now pairs you on demand")

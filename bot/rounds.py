@@ -1,0 +1,252 @@
+"""Rounds: who takes part, pairing, question choice, opening the pair spaces.
+
+A round and all its sessions are saved in one transaction before any space is
+opened; a session still "paired" after a restart gets its space opened then.
+Weekly rounds are timers with a deterministic round id, so a round that fires
+twice (a crash between saving it and retiring its timer) is started once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from concurrent.futures import Executor
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot import presenter
+from bot.messages import OutMessage
+from bot.model import ChannelRef, CommunityConfig, Member, Round, Session, Timer, Turn
+from bot.pairing import Candidate, PairingRules, PastPair, pair
+from bot.practice import Practice
+from bot.sessions import Cancelled, InvalidTransition, SpaceOpened
+
+log = logging.getLogger(__name__)
+
+SIGNUP_LEAD = timedelta(days=1)
+POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps answering
+
+
+def next_weekly(cfg: CommunityConfig, after: datetime) -> datetime:
+    """The next time the community's weekly round fires, computed by APScheduler's cron rules."""
+    s = cfg.schedule
+    hour, minute = (int(x) for x in s.time.split(":"))
+    trigger = CronTrigger(
+        day_of_week=s.weekday, hour=hour, minute=minute, timezone=ZoneInfo(s.timezone)
+    )
+    # strictly after: at the very minute a round fires, the next one is a week away
+    return trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+
+
+class Rounds:
+    def __init__(self, practice: Practice, settings, executor: Executor | None = None) -> None:
+        self.practice, self.settings, self.executor = practice, settings, executor
+        self.store, self.chat, self.clock, self.bank = (
+            practice.store,
+            practice.chat,
+            practice.clock,
+            practice.bank,
+        )
+        self._arm = practice._arm
+        practice.on_ended = self._session_ended
+
+    # --- weekly schedule ---------------------------------------------------------------
+
+    async def arm_weekly(self, cfg: CommunityConfig) -> datetime:
+        """(Re)arm the community's next weekly round and its signup post; returns the round time."""
+        now = self.clock.now()
+        for kind in ("weekly_round", "signup"):
+            await self.store.cancel_timers(cfg.community, kind, now)
+        at = next_weekly(cfg, now)
+        self._arm(
+            await self.store.add_timer(
+                cfg.community, "weekly_round", cfg.community, at.isoformat(), at
+            )
+        )
+        signup_at = max(now, at - SIGNUP_LEAD)
+        self._arm(
+            await self.store.add_timer(
+                cfg.community, "signup", cfg.community, at.isoformat(), signup_at
+            )
+        )
+        return at
+
+    async def post_signup(self, timer: Timer) -> None:
+        if not await self.store.claim_timer(timer.id, self.clock.now()):
+            return
+        cfg = await self.store.get_config(timer.community)
+        if cfg.schedule is None:
+            return
+        ref = await self.chat.send(
+            cfg.schedule.channel, presenter.signup(timer.due_at + SIGNUP_LEAD)
+        )
+        await self.store.link_message(ref, cfg.community, "signup", None, None)
+
+    async def weekly(self, timer: Timer) -> None:
+        cfg = await self.store.get_config(timer.community)
+        round_id = f"w{timer.id}"
+        if await self.store.get_round(round_id) is None and cfg.schedule is not None:
+            await self.start(cfg, kind="weekly", round_id=round_id, where=cfg.schedule.channel)
+        if await self.store.claim_timer(timer.id, self.clock.now()) and cfg.schedule is not None:
+            await self.arm_weekly(cfg)
+
+    # --- starting a round ----------------------------------------------------------------
+
+    async def eligible(self, cfg: CommunityConfig) -> list[Member]:
+        """Active members, plus paused ones whose pause is over (they are reactivated)."""
+        today = self.clock.now().date()
+        out = []
+        for m in await self.store.members(cfg.community, statuses=("active", "paused")):
+            if m.status == "paused":
+                if m.paused_until is None or m.paused_until > today:
+                    continue
+                m = _reactivated(m)
+                await self.store.save_member(m)
+            out.append(m)
+        return out
+
+    async def start(
+        self,
+        cfg: CommunityConfig,
+        *,
+        kind: str,
+        where: ChannelRef | None,
+        members: list[Member] | None = None,
+        round_id: str | None = None,
+    ) -> tuple[Round, list[Session]]:
+        members = await self.eligible(cfg) if members is None else members
+        now = self.clock.now()
+        seed = random.Random(f"{cfg.community}:{now.isoformat()}:{round_id}").randrange(2**31)
+        round_id = round_id or f"r{seed:x}{now.strftime('%y%m%d%H%M%S')}"
+        pairing = await self._pair(cfg, members, seed, now)
+        by_id = {m.user.id: m for m in members}
+        built, tracks = [], {}
+        for i, group in enumerate(pairing.groups):
+            s = await self._session(cfg, round_id, i, [by_id[x] for x in group.members], seed, now)
+            built.append(s)
+            tracks[s.id] = by_id[group.members[0]].track
+        unplaced = {u.id: u.reason for u in pairing.unplaced}
+        rnd = Round(
+            round_id, cfg.community, seed, kind, "running" if built else "done", now, unplaced
+        )
+        await self.store.create_round(rnd, built, tracks)
+        for member_id, reason in unplaced.items():
+            await self.chat.send(by_id[member_id].user, _unplaced_message(reason))
+        await self.open_spaces(built, where)
+        return rnd, built
+
+    async def _pair(self, cfg, members: list[Member], seed: int, now: datetime):
+        roles = await self.store.role_history(cfg.community)
+        candidates = [
+            Candidate(m.user.id, m.timezone, m.level, m.track, *roles.get(m.user.id, (0, 0, None)))
+            for m in members
+        ]
+        history = [PastPair(a, b, at) for a, b, at in await self.store.meetings(cfg.community)]
+        s = self.settings
+        rules = PairingRules(
+            level_gap=cfg.level_gap,
+            keep_tracks_apart=cfg.keep_tracks_apart,
+            repeat_penalty=s.pair_repeat_penalty,
+            repeat_half_life_weeks=s.pair_repeat_half_life_weeks,
+            timezone_weight=s.pair_timezone_weight,
+            level_weight=s.pair_level_weight,
+            role_weight=s.pair_role_weight,
+        )
+        if len(candidates) > POOL_THRESHOLD and self.executor is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self.executor, _pair_in_worker, candidates, history, seed, now, rules
+            )
+        return pair(candidates, history, seed=seed, now=now, rules=rules)
+
+    async def _session(self, cfg, round_id, index, group: list[Member], seed, now) -> Session:
+        users = tuple(m.user for m in group)
+        seen = await self.store.answered_questions(cfg.community, [u.id for u in users])
+        turns = []
+        for turn, interviewer in enumerate(group):
+            candidate = group[(turn + 1) % len(group)]
+            q = self.bank.choose(
+                track=candidate.track,
+                level=candidate.level,
+                exclude=seen,
+                seed=f"{seed}:{index}:{turn}",
+                packs=cfg.packs,
+            ) or self.bank.choose(
+                track=self.bank.tracks()[0],
+                level=candidate.level,
+                exclude=seen,
+                seed=f"{seed}:{index}:{turn}",
+                packs=None,
+            )
+            seen = seen | {q.id}
+            turns.append(Turn(interviewer.user, candidate.user, q.id))
+            if len(group) == 2 and turn == 1:
+                break
+        return Session(
+            id=f"{round_id}-{index}",
+            community=cfg.community,
+            round_id=round_id,
+            members=users,
+            turns=tuple(turns),
+            created_at=now,
+        )
+
+    async def open_spaces(self, built: list[Session], where: ChannelRef | None) -> None:
+        for s in built:
+            try:
+                names = await self.practice.names(s)
+                title = "Mock interview: " + " & ".join(names[m] for m in s.members)
+                space = await self.chat.open_pair_space(where, s.members, title[:90])
+                await self.practice.apply(s.id, SpaceOpened(space))
+            except InvalidTransition:
+                continue  # opened meanwhile
+            except Exception:
+                log.exception("could not open a space for session %s; it stays paired", s.id)
+
+    async def resume(self, community: str) -> None:
+        """After a restart: open the spaces a crash left unopened."""
+        rnd = await self.store.latest_round(community)
+        if rnd is None or rnd.status != "running":
+            return
+        cfg = await self.store.get_config(community)
+        pending = [
+            s
+            for s in await self.store.round_sessions(rnd.id)
+            if s.space is None and not s.phase.terminal
+        ]
+        await self.open_spaces(pending, cfg.schedule.channel if cfg.schedule else None)
+
+    async def cancel(self, rnd: Round) -> int:
+        cancelled = 0
+        for s in await self.store.round_sessions(rnd.id):
+            if not s.phase.terminal:
+                await self.practice.apply(s.id, Cancelled(None))
+                cancelled += 1
+        await self.store.set_round_status(rnd.id, "cancelled")
+        return cancelled
+
+    async def _session_ended(self, s: Session) -> None:
+        rnd = await self.store.get_round(s.round_id)
+        if rnd is None or rnd.status != "running":
+            return
+        if all(x.phase.terminal for x in await self.store.round_sessions(rnd.id)):
+            await self.store.set_round_status(rnd.id, "done")
+
+
+def _pair_in_worker(candidates, history, seed, now, rules):
+    return pair(candidates, history, seed=seed, now=now, rules=rules)
+
+
+def _reactivated(m: Member) -> Member:
+    return replace(m, status="active", paused_until=None)
+
+
+def _unplaced_message(reason: str) -> OutMessage:
+    return OutMessage(
+        kind="info",
+        text=f"No partner for you this round: {reason}. You keep your place for the next one.",
+    )
