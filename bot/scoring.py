@@ -111,10 +111,12 @@ def streak(session_times: Sequence[datetime], *, now: datetime, tz: str) -> int:
 # --- calibration --------------------------------------------------------------------------
 
 
-def rater_effects(ratings: Sequence[RatingPoint]) -> tuple[float, dict[str, float]]:
-    """(community mean, each rater's shrunk leniency) from every rating given."""
+def fit_effects(
+    ratings: Sequence[RatingPoint],
+) -> tuple[float, dict[str, float], dict[str, float]]:
+    """(community mean, ratee effects, rater leniencies) fitted together on every rating."""
     if not ratings:
-        return NEUTRAL, {}
+        return NEUTRAL, {}, {}
     raters = {r: k for k, r in enumerate(dict.fromkeys(p.rater for p in ratings))}
     ratees = {r: k for k, r in enumerate(dict.fromkeys(p.ratee for p in ratings))}
     ri = np.fromiter((raters[p.rater] for p in ratings), dtype=np.int64, count=len(ratings))
@@ -126,9 +128,19 @@ def rater_effects(ratings: Sequence[RatingPoint]) -> tuple[float, dict[str, floa
     skill = np.zeros(len(ratees))
     lenient = np.zeros(len(raters))
     for _ in range(ITERATIONS):
-        lenient = np.bincount(ri, value - mean - skill[ei], minlength=len(raters)) / given
         skill = np.bincount(ei, value - mean - lenient[ri], minlength=len(ratees)) / received
-    return mean, {r: float(lenient[k]) for r, k in raters.items()}
+        lenient = np.bincount(ri, value - mean - skill[ei], minlength=len(raters)) / given
+    return (
+        mean,
+        {r: float(skill[k]) for r, k in ratees.items()},
+        {r: float(lenient[k]) for r, k in raters.items()},
+    )
+
+
+def rater_effects(ratings: Sequence[RatingPoint]) -> tuple[float, dict[str, float]]:
+    """(community mean, each rater's shrunk leniency) from every rating given."""
+    mean, _, lenient = fit_effects(ratings)
+    return mean, lenient
 
 
 def _in_period(at: datetime, start: datetime | None, now: datetime) -> bool:

@@ -1,0 +1,145 @@
+"""The SQL leaderboard summaries agree with the pure scoring they stand in for."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot import scoring
+from bot.storage import schema, standings
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday
+COMMUNITY = "discord:1"
+
+
+@pytest.fixture
+async def conn():
+    engine = create_async_engine("sqlite+aiosqlite:///:memory:")
+    async with engine.begin() as c:
+        await c.run_sync(schema.metadata.create_all)
+        yield c
+    await engine.dispose()
+
+
+async def rate(
+    conn, rater, ratee, overall, days_ago=1.0, track="coding", session="s", turn=0, tz="UTC"
+):
+    await standings.record_rating(
+        conn,
+        community=COMMUNITY,
+        session_id=f"{session}-{rater}-{ratee}",
+        turn=turn,
+        rater=rater,
+        ratee=ratee,
+        overall=overall,
+        track=track,
+        at=NOW - timedelta(days=days_ago),
+        tz=tz,
+    )
+
+
+async def done(conn, member, days_ago=1.0, track="coding", tz="UTC"):
+    at = NOW - timedelta(days=days_ago)
+    await standings.record_session(
+        conn, community=COMMUNITY, member=member, track=track, at=at, tz=tz
+    )
+
+
+async def board(conn, period="all", track=None, tz="UTC", now=NOW):
+    return await standings.leaderboard(conn, COMMUNITY, period=period, track=track, now=now, tz=tz)
+
+
+async def test_one_perfect_rating_does_not_top_many_strong_ones(conn):
+    for k in range(10):
+        await rate(conn, f"r{k}", "steady", 4.5, session=f"a{k}")
+        await rate(conn, f"r{k}", "others", 3.0, session=f"b{k}")
+    await rate(conn, "new", "lucky", 5.0)
+    order = [st.member for st in await board(conn)]
+    assert order.index("steady") < order.index("lucky")
+
+
+async def test_a_replaced_rating_counts_once_with_its_new_value(conn):
+    await rate(conn, "x", "a", 2.0)
+    await rate(conn, "x", "a", 5.0)  # same session, turn, rater, ratee: a replacement
+    (st,) = await board(conn)
+    assert (st.member, st.ratings, st.mean) == ("a", 1, 5.0)
+
+
+async def test_a_lenient_rater_is_discounted_as_ratings_arrive(conn):
+    for k in range(12):
+        await rate(conn, "harsh", f"p{k}", 3.0, session="h")
+        await rate(conn, "lenient", f"p{k}", 5.0, session="l")
+    for j in range(6):
+        await rate(conn, "lenient", "a", 4.0, session=f"la{j}")
+        await rate(conn, "harsh", "b", 4.0, session=f"hb{j}")
+    order = [st.member for st in await board(conn)]
+    assert order.index("b") < order.index("a")
+
+
+async def test_week_month_and_track_filters(conn):
+    await rate(conn, "x", "now", 4.0, days_ago=1)  # this week
+    await rate(conn, "x", "nov", 4.0, days_ago=10)  # this month, last week
+    await rate(conn, "x", "oct", 4.0, days_ago=40, track="behavioral")
+    await done(conn, "oct", days_ago=1, track="behavioral")
+    assert {st.member for st in await board(conn, "week")} == {"now", "oct"}
+    assert {st.member for st in await board(conn, "month")} == {"now", "nov", "oct"}
+    assert {st.member for st in await board(conn, "all", "behavioral")} == {"oct"}
+    (oct_week,) = await board(conn, "week", "behavioral")
+    assert (oct_week.ratings, oct_week.sessions, oct_week.mean) == (0, 1, None)
+
+
+async def test_days_are_local_to_the_community(conn):
+    # Sunday 11:30 UTC is Monday 00:30 in Auckland: this week there, last week in UTC
+    sunday_utc = (NOW - datetime(2026, 11, 22, 11, 30, tzinfo=UTC)).total_seconds() / 86400
+    await rate(conn, "x", "kiwi", 4.0, days_ago=sunday_utc, tz="Pacific/Auckland")
+    assert [st.member for st in await board(conn, "week", tz="Pacific/Auckland")] == ["kiwi"]
+
+
+async def test_streaks_run_over_consecutive_weeks_and_lapse(conn):
+    for days in (15, 8, 1):  # three consecutive weeks, ending this week
+        await done(conn, "keen", days_ago=days)
+    for days in (22, 8):  # a gap, then last week
+        await done(conn, "patchy", days_ago=days)
+    await done(conn, "gone", days_ago=22)
+    await done(conn, "keen", days_ago=30)  # an old session cannot stretch the run
+    got = {st.member: st.streak for st in await board(conn)}
+    assert got == {"keen": 3, "patchy": 1, "gone": 0}
+
+
+async def test_rebuild_matches_the_pure_leaderboard(conn):
+    rng = random.Random(4)
+    people = [f"m{k}" for k in range(25)]
+    ratings, sessions = [], []
+    for n in range(300):
+        a, b = rng.sample(people, 2)
+        at = NOW - timedelta(days=rng.uniform(0, 60))
+        track = rng.choice(["coding", "behavioral"])
+        value = float(rng.randint(1, 5))
+        ratings.append(scoring.RatingPoint(a, b, value, at, track))
+        await conn.execute(
+            schema.ratings.insert().values(
+                community=COMMUNITY, session_id=f"s{n}", turn=0, rater=a, ratee=b, overall=value,
+                scores={}, comment="", source="form", track=track, submitted_at=at,
+            )
+        )  # fmt: skip
+        sessions.append(scoring.SessionPoint(b, at, track))
+        await conn.execute(
+            schema.participants.insert().values(
+                community=COMMUNITY, user_id=b, session_id=f"s{n}", created_at=at, track=track,
+                completed_at=at,
+            )
+        )  # fmt: skip
+    await standings.rebuild(conn, COMMUNITY, "Europe/Berlin")
+    for period in ("week", "month", "all"):
+        for track in (None, "coding"):
+            want = scoring.leaderboard(
+                ratings, sessions, now=NOW, tz="Europe/Berlin", period=period, track=track
+            )
+            got = await board(conn, period, track, tz="Europe/Berlin")
+            assert [(s.member, s.ratings, s.sessions, s.streak) for s in got] == [
+                (s.member, s.ratings, s.sessions, s.streak) for s in want
+            ]
+            assert [s.score for s in got] == pytest.approx([s.score for s in want])
