@@ -116,6 +116,8 @@ class Practice:
         s = await self.store.get_session(timer.subject)
         if s is None or s.space is None or sessions.current_key(s) != timer.key:
             return  # the phase was left early: no reminder for it
+        if self.clock.now() >= s.phase_ends_at:
+            return  # overdue after a restart: the time's-up post says it all
         left = max(1, round((s.phase_ends_at - self.clock.now()).total_seconds() / 60))
         await self._post(s, presenter.checkpoint(s, left))
 

@@ -1,0 +1,81 @@
+"""A crash mid-answer: a new process on the same database advances the overdue phase once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from adapters.console.chat import ConsoleChat
+from bot import commands as c
+from bot.bootstrap import build
+from bot.config import load_settings
+from bot.model import Phase
+from tests.conftest import join, start_round, user
+
+
+async def test_killed_during_an_answer_phase_resumes_exactly_once(clock, db_url):
+    settings = load_settings(database_url=db_url)
+    chat1 = ConsoleChat(clock)
+    first = await build(settings, chat1, clock=clock)
+    await first.start()
+    await join(first, "ana", "ben")
+    await start_round(first)
+    (s,) = await first.store.round_sessions((await first.store.latest_round("console:demo")).id)
+    for m in s.members:
+        await first.service.handle(c.ConfirmReady(actor=m))
+    await first.service.handle(c.EndPhase(actor=user("ana")))  # prep over: the answer phase runs
+    s = await first.store.get_session(s.id)
+    assert s.phase is Phase.ANSWER
+    interviewer = s.turns[0].interviewer
+    ack = await first.service.handle(c.OpenRatingForm(actor=interviewer))
+    values = {f.id: "3" for f in ack.form.fields if f.kind == "select"}
+    saved = await first.service.handle(
+        c.SubmitRating(actor=interviewer, session_id=s.id, turn=0, values=values, comment="kept")
+    )
+    assert saved.text.startswith("Rating saved")
+    # the process dies here: no stop(), no shutdown; only the database file survives
+
+    clock.set(s.phase_ends_at + timedelta(minutes=1))
+    chat2 = ConsoleChat(clock)
+    second = await build(settings, chat2, clock=clock)
+    await second.start()  # runs what fell due while we were down
+    await second.run_due()  # and a second alarm for the same moment changes nothing
+    await second.run_due()
+
+    after = await second.store.get_session(s.id)
+    assert (after.phase, after.turn_index) == (Phase.FEEDBACK, 0)
+    posted = [e.msg.kind for e in chat2.entries]
+    assert posted == ["feedback"], posted  # one "time's up" feedback post, nothing repeated
+    assert chat2.entries[0].text.startswith("**Turn 1: feedback**\n⏰ Time's up")
+    ratings = await second.store.session_ratings(s.id)
+    assert [(r.overall, r.comment) for r in ratings] == [(3, "kept")]
+    pending = [t for t in await second.store.pending_timers() if t.subject == s.id]
+    assert sorted((t.kind, t.key) for t in pending) == [("checkpoint", "feedback:0"), ("phase_end", "feedback:0")]
+    await second.stop()
+    await first.store.close()
+
+
+async def test_a_round_saved_before_its_spaces_opened_opens_them_after_restart(clock, db_url, monkeypatch):
+    settings = load_settings(database_url=db_url)
+    first = await build(settings, ConsoleChat(clock), clock=clock)
+    await first.start()
+    await join(first, "ana", "ben")
+    await first.service.handle(
+        c.SetSchedule(actor=user("ana"), is_admin=True, channel=c.ChannelRef("console", "demo", "mock"), weekday="fri", time="10:00")
+    )
+
+    async def crash(*args, **kwargs):
+        raise ConnectionError("platform unreachable")
+
+    monkeypatch.setattr(first.chat, "open_pair_space", crash)
+    await start_round(first)
+    (s,) = await first.store.round_sessions((await first.store.latest_round("console:demo")).id)
+    assert s.phase is Phase.PAIRED and s.space is None
+
+    chat2 = ConsoleChat(clock)
+    second = await build(settings, chat2, clock=clock)
+    await second.start()
+    s = await second.store.get_session(s.id)
+    assert s.phase is Phase.INTRO and s.space is not None
+    assert [e.msg.title for e in chat2.entries] == ["Your mock interview"]
+    await second.stop()
+    await first.store.close()
