@@ -44,12 +44,21 @@ class SlackChat:
 
     async def send(self, to: ChannelRef | UserRef, msg: OutMessage) -> MessageRef:
         channel = await self._dm(to) if isinstance(to, UserRef) else to.id
-        resp = await self.client.chat_postMessage(
+        kwargs = dict(
             channel=channel,
             text=render.fallback_text(msg),
             blocks=render.blocks(msg),
             unfurl_links=False,
         )
+        try:
+            resp = await self.client.chat_postMessage(**kwargs)
+        except SlackApiError as exc:
+            if isinstance(to, UserRef) or _error(exc) != "not_in_channel":
+                raise
+            # an admin scheduled rounds in a public channel the bot was never invited to:
+            # join it (private channels still need an /invite) and post again
+            await self.client.conversations_join(channel=channel)
+            resp = await self.client.chat_postMessage(**kwargs)
         ref = MessageRef(PLATFORM, to.workspace, resp["channel"], resp["ts"])
         if msg.reactions:
             await self.add_reactions(ref, msg.reactions)

@@ -115,8 +115,11 @@ class FakeSlack:
             "profile": {"display_name": name, "real_name": name},
         }
 
-    def add_channel(self, cid: str, members: set[str]) -> None:
-        self.conversations[cid] = Conversation(cid, set(members) | {self.bot_user})
+    def add_channel(self, cid: str, members: set[str], *, bot_invited: bool = True) -> None:
+        """A public channel; the bot is a member only if invited."""
+        self.conversations[cid] = Conversation(
+            cid, set(members) | ({self.bot_user} if bot_invited else set())
+        )
 
     def fail(
         self,
@@ -258,6 +261,8 @@ class FakeSlack:
         conv = self.conversations.get(a.get("channel", ""))
         if conv is None:
             return {"ok": False, "error": "channel_not_found"}
+        if self.bot_user not in conv.members:
+            return {"ok": False, "error": "not_in_channel"}
         if not a.get("text") and not a.get("blocks"):
             return {"ok": False, "error": "no_text"}
         ts = self._ts_next()
@@ -269,6 +274,13 @@ class FakeSlack:
         }
         self.messages[(conv.id, ts)] = message
         return {"ok": True, "channel": conv.id, "ts": ts, "message": message}
+
+    def _m_conversations_join(self, a: dict[str, Any]) -> dict[str, Any]:
+        conv = self.conversations.get(a.get("channel", ""))
+        if conv is None or conv.is_im or conv.is_mpim:
+            return {"ok": False, "error": "channel_not_found"}
+        conv.members.add(self.bot_user)
+        return {"ok": True, "channel": {"id": conv.id}}
 
     def _m_chat_postEphemeral(self, a: dict[str, Any]) -> dict[str, Any]:
         conv = self.conversations.get(a.get("channel", ""))

@@ -43,6 +43,18 @@ async def test_a_non_admin_cannot_run_an_admin_command(http: Harness) -> None:
     assert (await http.core.store.get_config("slack:T0MOCK")).schedule is not None
 
 
+async def test_the_bot_joins_the_announcement_channel_it_was_not_invited_to(http: Harness) -> None:
+    http.fake.add_channel("CANNOUNCE", set(http.fake.users), bot_invited=False)
+    await http.mock("UADMIN", "schedule mon 18:00 tz=UTC", channel="CANNOUNCE")
+    await http.tick(seconds=1)
+    assert [c.error for c in http.fake.calls if c.method == "chat.postMessage"] == [
+        "not_in_channel",
+        "",
+    ]
+    assert http.fake.calls_to("conversations.join") == [{"channel": "CANNOUNCE"}]
+    assert http.button("CANNOUNCE", "mr:join")
+
+
 async def test_bad_input_is_answered_privately_in_one_line(http: Harness) -> None:
     answer = await http.mock("UADA", "join level=wizard")
     assert answer and "\n" not in answer

@@ -31,6 +31,7 @@ SCOPES = {
     "views_open": None,  # no scope: a trigger_id is the permission
     "auth_test": None,
     "conversations_open": "im:write",
+    "conversations_join": "channels:join",
 }
 
 
