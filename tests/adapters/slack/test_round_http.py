@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.model import Phase
 from tests.adapters.slack.harness import Harness
@@ -60,6 +60,12 @@ async def test_a_weekly_round_from_join_to_leaderboard(http: Harness) -> None:
     # the timer moves prep -> answer -> feedback and posts in the space
     session = await http.end_phase(session.id)
     assert session.phase is Phase.ANSWER
+    assert "Time's up for prep" in fake.texts(space)[-1]
+    # Slack shows no live countdown, so a reminder is posted a minute before the answer ends
+    http.clock.set(session.phase_ends_at - timedelta(minutes=1))
+    await http.core.run_due()
+    await http.runtime.idle()
+    assert "1 min left in answer" in fake.texts(space)[-1]
     session = await http.end_phase(session.id)
     assert session.phase is Phase.FEEDBACK
     feedback_ts, _ = http.button(space, f"mr:rate:{session.id}:0")
