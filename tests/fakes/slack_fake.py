@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import re
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.slack_fake_methods import Conversation, WebApiMethods
 
 ACK_WAIT = 5.0
 
@@ -40,15 +41,7 @@ class Failure:
     retry_after: int | None = None
 
 
-@dataclass
-class Conversation:
-    id: str
-    members: set[str] = field(default_factory=set)
-    is_im: bool = False
-    is_mpim: bool = False
-
-
-class FakeSlack:
+class FakeSlack(WebApiMethods):
     def __init__(
         self,
         *,
@@ -220,107 +213,6 @@ class FakeSlack:
     def _answer(self, method: str, args: dict[str, Any], body: dict[str, Any]) -> web.Response:
         self.calls.append(Call(method, args, 200, bool(body["ok"]), body.get("error", "")))
         return _json(body)
-
-    def _ts_next(self) -> str:
-        return f"1767632400.{next(self._ts):06d}"
-
-    def _m_auth_test(self, a: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "url": "https://fake.slack.invalid/",
-            "team": "Fake team",
-            "user": "mockround",
-            "team_id": self.team,
-            "user_id": self.bot_user,
-            "bot_id": "BFAKE",
-            "is_enterprise_install": False,
-        }
-
-    def _m_users_info(self, a: dict[str, Any]) -> dict[str, Any]:
-        user = self.users.get(a.get("user", ""))
-        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
-
-    def _m_conversations_open(self, a: dict[str, Any]) -> dict[str, Any]:
-        users = [u for u in str(a.get("users", "")).split(",") if u]
-        if not users or any(u not in self.users for u in users):
-            return {"ok": False, "error": "user_not_found"}
-        if len(users) > 8:
-            return {"ok": False, "error": "too_many_users"}
-        if any(u in self.refuse_dm for u in users):
-            return {"ok": False, "error": "cannot_dm_bot"}
-        members = set(users) | {self.bot_user}
-        for conv in self.conversations.values():
-            if (conv.is_im or conv.is_mpim) and conv.members == members:
-                return {"ok": True, "channel": {"id": conv.id}, "already_open": True}
-        im = len(users) == 1
-        conv = Conversation(f"{'D' if im else 'G'}{next(self._ids):06d}", members, im, not im)
-        self.conversations[conv.id] = conv
-        return {"ok": True, "channel": {"id": conv.id}}
-
-    def _m_chat_postMessage(self, a: dict[str, Any]) -> dict[str, Any]:
-        conv = self.conversations.get(a.get("channel", ""))
-        if conv is None:
-            return {"ok": False, "error": "channel_not_found"}
-        if self.bot_user not in conv.members:
-            return {"ok": False, "error": "not_in_channel"}
-        if not a.get("text") and not a.get("blocks"):
-            return {"ok": False, "error": "no_text"}
-        ts = self._ts_next()
-        message = {
-            "ts": ts,
-            "text": a.get("text", ""),
-            "blocks": a.get("blocks", []),
-            "user": self.bot_user,
-        }
-        self.messages[(conv.id, ts)] = message
-        return {"ok": True, "channel": conv.id, "ts": ts, "message": message}
-
-    def _m_conversations_join(self, a: dict[str, Any]) -> dict[str, Any]:
-        conv = self.conversations.get(a.get("channel", ""))
-        if conv is None or conv.is_im or conv.is_mpim:
-            return {"ok": False, "error": "channel_not_found"}
-        conv.members.add(self.bot_user)
-        return {"ok": True, "channel": {"id": conv.id}}
-
-    def _m_chat_postEphemeral(self, a: dict[str, Any]) -> dict[str, Any]:
-        conv = self.conversations.get(a.get("channel", ""))
-        if conv is None:
-            return {"ok": False, "error": "channel_not_found"}
-        if a.get("user") not in conv.members:
-            return {"ok": False, "error": "user_not_in_channel"}
-        return {"ok": True, "message_ts": self._ts_next()}
-
-    def _m_chat_update(self, a: dict[str, Any]) -> dict[str, Any]:
-        message = self.messages.get((a.get("channel", ""), a.get("ts", "")))
-        if message is None:
-            return {"ok": False, "error": "message_not_found"}
-        message.update(text=a.get("text", ""), blocks=a.get("blocks", []))
-        return {"ok": True, "channel": a["channel"], "ts": a["ts"], "text": message["text"]}
-
-    def _m_reactions_add(self, a: dict[str, Any]) -> dict[str, Any]:
-        message = self.messages.get((a.get("channel", ""), a.get("timestamp", "")))
-        if message is None:
-            return {"ok": False, "error": "message_not_found"}
-        if not re.fullmatch(r"[a-z0-9_+\-']+", a.get("name", "")):
-            return {"ok": False, "error": "invalid_name"}  # Slack wants short names, not unicode
-        names = message.setdefault("reactions", [])
-        if a.get("name") in names:
-            return {"ok": False, "error": "already_reacted"}
-        names.append(a.get("name"))
-        return {"ok": True}
-
-    def _m_views_open(self, a: dict[str, Any]) -> dict[str, Any]:
-        trigger = a.get("trigger_id", "")
-        if trigger not in self.triggers:
-            return {"ok": False, "error": "expired_trigger_id"}
-        self.triggers.discard(trigger)  # single use, like Slack's
-        view = a.get("view") or {}
-        if len(view.get("title", {}).get("text", "")) > 24 or len(view.get("blocks", [])) > 100:
-            return {"ok": False, "error": "invalid_arguments"}
-        return {"ok": True, "view": {**view, "id": f"V{next(self._ids):06d}"}}
-
-    def _m_apps_connections_open(self, a: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket?ticket={next(self._ids)}"}
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response_url", {**await request.json(), "url": str(request.url)}))
