@@ -32,7 +32,9 @@ class SettingsError(ValueError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MOCKROUND_", extra="forbid", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="MOCKROUND_", extra="forbid", populate_by_name=True
+    )
 
     database_url: str = Field(default_factory=default_database_url)
     question_dirs: list[Path] = Field(default_factory=list)  # extra pack directories of a community
@@ -87,9 +89,8 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        toml_file = getattr(cls, "_toml_file", None)
-        if toml_file is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        if settings_cls.model_config.get("toml_file"):
+            sources.append(TomlConfigSettingsSource(settings_cls))
         return tuple(sources)
 
 
@@ -97,7 +98,10 @@ def load_settings(toml_file: Path | None = None, **overrides: object) -> Setting
     """Read settings; a wrong value raises SettingsError naming the setting."""
     if toml_file is not None and not toml_file.is_file():
         raise SettingsError(f"config file not found: {toml_file}")
-    cls = type("FileSettings", (Settings,), {"_toml_file": toml_file}) if toml_file else Settings
+    cls = Settings
+    if toml_file is not None:
+        config = SettingsConfigDict(**{**Settings.model_config, "toml_file": toml_file})
+        cls = type("FileSettings", (Settings,), {"model_config": config})
     try:
         return cls(**overrides)
     except ValidationError as exc:

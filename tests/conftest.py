@@ -15,8 +15,10 @@ from adapters.console.chat import ConsoleChat
 from bot import commands as c
 from bot.bootstrap import App, build
 from bot.clock import FakeClock
-from bot.config import load_settings
+from bot.config import REPO_QUESTIONS, load_settings
 from bot.model import ChannelRef, UserRef
+from bot.question_bank import QuestionBank
+from bot.questions import load_bank
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -73,10 +75,16 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'mockround.db'}"
 
 
+@pytest.fixture(scope="session")
+def bank() -> QuestionBank:
+    """The shipped packs, loaded once: the bank is immutable."""
+    return load_bank([REPO_QUESTIONS])
+
+
 @pytest.fixture
-async def app(clock: FakeClock, db_url: str) -> AsyncIterator[App]:
+async def app(clock: FakeClock, db_url: str, bank: QuestionBank) -> AsyncIterator[App]:
     chat = ConsoleChat(clock)
-    application = await build(load_settings(database_url=db_url), chat, clock=clock)
+    application = await build(load_settings(database_url=db_url), chat, clock=clock, bank=bank)
     await application.start()
     yield application
     await application.stop()
@@ -91,7 +99,9 @@ async def join(app: App, *names: str, track="behavioral", level="mid", tz="Europ
 
 
 async def start_round(app: App) -> None:
-    reply = await app.service.handle(c.StartRound(actor=user("admin"), is_admin=True, channel=CHANNEL))
+    reply = await app.service.handle(
+        c.StartRound(actor=user("admin"), is_admin=True, channel=CHANNEL)
+    )
     assert not reply.error, reply.text
 
 

@@ -17,7 +17,14 @@ async def test_a_scheduled_round_from_signup_to_leaderboard(app, clock):
     chat = app.chat
     clock.set(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))  # Monday
     reply = await app.service.handle(
-        c.SetSchedule(actor=user("ana"), is_admin=True, channel=CHANNEL, weekday="tue", time="18:00", timezone="UTC")
+        c.SetSchedule(
+            actor=user("ana"),
+            is_admin=True,
+            channel=CHANNEL,
+            weekday="tue",
+            time="18:00",
+            timezone="UTC",
+        )
     )
     assert "tue at 18:00" in reply.text and not reply.error
     await advance(app, clock, 60)
@@ -26,7 +33,9 @@ async def test_a_scheduled_round_from_signup_to_leaderboard(app, clock):
 
     await join(app, *NAMES[:4])
     # the fifth member joins by reacting to the signup post
-    r = await app.service.handle(c.ReactionAdded(actor=user("eli"), actor_name="Eli", message=signup.ref, emoji="✋"))
+    r = await app.service.handle(
+        c.ReactionAdded(actor=user("eli"), actor_name="Eli", message=signup.ref, emoji="✋")
+    )
     assert "joined" in r.text
 
     await advance(app, clock, 24 * 60)  # Tuesday 18:00: the round fires
@@ -47,7 +56,9 @@ async def test_a_scheduled_round_from_signup_to_leaderboard(app, clock):
     pair = next(s for s in sessions if len(s.members) == 2)
     first = pair.turns[0]
     # the candidate sees the question; only the interviewer sees the guide
-    guide_entries = [e for e in chat.entries if e.msg.kind == "guide" and e.ref.channel == pair.space.id]
+    guide_entries = [
+        e for e in chat.entries if e.msg.kind == "guide" and e.ref.channel == pair.space.id
+    ]
     assert [sorted(e.audience) for e in guide_entries] == [[first.interviewer.id]]
     question = app.bank.question(first.question_id)
     cand_texts = chat.texts_seen_by(first.candidate.id)
@@ -66,7 +77,9 @@ async def test_a_scheduled_round_from_signup_to_leaderboard(app, clock):
 
     feedback = chat.last("feedback", pair.space.id)
     assert feedback.reactions == list(SCORE_EMOJIS)
-    r = await app.service.handle(c.ReactionAdded(actor=first.interviewer, message=feedback.ref, emoji="4️⃣"))
+    r = await app.service.handle(
+        c.ReactionAdded(actor=first.interviewer, message=feedback.ref, emoji="4️⃣")
+    )
     assert "saved: 4/5" in r.text
 
     # turn 2: the full rubric form
@@ -81,7 +94,9 @@ async def test_a_scheduled_round_from_signup_to_leaderboard(app, clock):
     assert form is not None and form.form_id == actions.form(pair.id, 1)
     values = {f.id: "5" for f in form.fields if f.kind == "select"}
     r = await app.service.handle(
-        c.SubmitRating(actor=second.interviewer, session_id=pair.id, turn=1, values=values, comment="great")
+        c.SubmitRating(
+            actor=second.interviewer, session_id=pair.id, turn=1, values=values, comment="great"
+        )
     )
     assert "saved: 5/5" in r.text
 
@@ -96,7 +111,10 @@ async def test_a_scheduled_round_from_signup_to_leaderboard(app, clock):
     board = (await app.service.handle(c.ShowLeaderboard(actor=user("ana"), period="all"))).message
     assert board.kind == "leaderboard" and len(board.fields) == 5
     ratings = await app.store.session_ratings(pair.id)
-    assert sorted((r.turn, r.overall, r.source) for r in ratings) == [(0, 4, "reaction"), (1, 5, "form")]
+    assert sorted((r.turn, r.overall, r.source) for r in ratings) == [
+        (0, 4, "reaction"),
+        (1, 5, "form"),
+    ]
     # the next weekly round is armed for the following Tuesday
     pending = [t for t in await app.store.pending_timers() if t.kind == "weekly_round"]
     assert [t.due_at for t in pending] == [datetime(2026, 3, 10, 18, 0, tzinfo=UTC)]

@@ -49,18 +49,29 @@ async def test_killed_during_an_answer_phase_resumes_exactly_once(clock, db_url)
     ratings = await second.store.session_ratings(s.id)
     assert [(r.overall, r.comment) for r in ratings] == [(3, "kept")]
     pending = [t for t in await second.store.pending_timers() if t.subject == s.id]
-    assert sorted((t.kind, t.key) for t in pending) == [("checkpoint", "feedback:0"), ("phase_end", "feedback:0")]
+    assert sorted((t.kind, t.key) for t in pending) == [
+        ("checkpoint", "feedback:0"),
+        ("phase_end", "feedback:0"),
+    ]
     await second.stop()
     await first.store.close()
 
 
-async def test_a_round_saved_before_its_spaces_opened_opens_them_after_restart(clock, db_url, monkeypatch):
+async def test_a_round_saved_before_its_spaces_opened_opens_them_after_restart(
+    clock, db_url, monkeypatch
+):
     settings = load_settings(database_url=db_url)
     first = await build(settings, ConsoleChat(clock), clock=clock)
     await first.start()
     await join(first, "ana", "ben")
     await first.service.handle(
-        c.SetSchedule(actor=user("ana"), is_admin=True, channel=c.ChannelRef("console", "demo", "mock"), weekday="fri", time="10:00")
+        c.SetSchedule(
+            actor=user("ana"),
+            is_admin=True,
+            channel=c.ChannelRef("console", "demo", "mock"),
+            weekday="fri",
+            time="10:00",
+        )
     )
 
     async def crash(*args, **kwargs):

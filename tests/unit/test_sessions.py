@@ -37,7 +37,9 @@ T = Timings(
 
 def pair(members=(A, B)) -> Session:
     n = len(members)
-    turns = tuple(Turn(members[i], members[(i + 1) % n], f"q{i}") for i in range(n if n == 3 else 2))
+    turns = tuple(
+        Turn(members[i], members[(i + 1) % n], f"q{i}") for i in range(n if n == 3 else 2)
+    )
     return Session(id="s1", community="console:w", round_id="r1", members=members, turns=turns)
 
 
@@ -177,7 +179,12 @@ def test_no_show_after_the_first_answer_is_refused():
 
 def test_outsiders_cannot_act_on_a_session():
     outsider = UserRef("console", "w", "zed")
-    for event in (Confirmed(outsider), EndedEarly(outsider), NoShowReported(outsider), Cancelled(outsider)):
+    for event in (
+        Confirmed(outsider),
+        EndedEarly(outsider),
+        NoShowReported(outsider),
+        Cancelled(outsider),
+    ):
         with pytest.raises(InvalidTransition):
             advance(started(), event, NOW, T)
 

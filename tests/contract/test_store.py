@@ -1,0 +1,157 @@
+"""The Store contract, run against every backend (a second backend joins the parameter list)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.model import (
+    ChannelRef,
+    CommunityConfig,
+    Member,
+    MessageRef,
+    Phase,
+    Rating,
+    Round,
+    Schedule,
+    Session,
+    Turn,
+    UserRef,
+)
+from bot.storage.sql import SqlStore
+
+NOW = datetime(2026, 2, 2, 12, 0, tzinfo=UTC)
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("MOCKROUND_TEST_POSTGRES_URL") else [])
+
+
+def u(name: str, workspace: str = "w1") -> UserRef:
+    return UserRef("discord", workspace, name)
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request, tmp_path):
+    if request.param == "sqlite":
+        s = SqlStore(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+    else:
+        s = SqlStore(os.environ["MOCKROUND_TEST_POSTGRES_URL"])
+        await s.migrate()
+        await _wipe(s)
+    await s.migrate()
+    yield s
+    await s.close()
+
+
+async def _wipe(s: SqlStore) -> None:
+    from bot.storage import schema
+
+    async with s._engine.begin() as conn:
+        for table in reversed(schema.VERSION_1):
+            if table is not schema.schema_version:
+                await conn.execute(table.delete())
+
+
+def member(name: str, workspace: str = "w1", **kw) -> Member:
+    return Member(
+        u(name, workspace), name.title(), "coding", "mid", "Europe/Berlin", joined_at=NOW, **kw
+    )
+
+
+def session(sid="r1-0", members=("a", "b")) -> Session:
+    users = tuple(u(m) for m in members)
+    turns = (Turn(users[0], users[1], "q1"), Turn(users[1], users[0], "q2"))
+    return Session(sid, "discord:w1", "r1", users, turns, created_at=NOW)
+
+
+async def test_migrating_twice_is_harmless(store):
+    assert await store.migrate() == await store.migrate() >= 1
+
+
+async def test_members_round_trip_and_stay_in_their_community(store):
+    await store.save_member(member("a"))
+    await store.save_member(member("a", workspace="w2"))
+    await store.save_member(member("p", status="paused", paused_until=date(2026, 3, 1)))
+    assert await store.get_member(u("a")) == member("a")
+    assert [m.user.id for m in await store.members("discord:w1")] == ["a"]
+    paused = await store.members("discord:w1", statuses=("paused",))
+    assert [(m.user.id, m.paused_until) for m in paused] == [("p", date(2026, 3, 1))]
+
+
+async def test_config_round_trip(store):
+    assert await store.get_config("discord:w1") == CommunityConfig("discord:w1")
+    cfg = CommunityConfig(
+        "discord:w1",
+        prep_minutes=3,
+        packs=("coding",),
+        keep_tracks_apart=True,
+        schedule=Schedule("tue", "18:00", "Europe/Berlin", ChannelRef("discord", "w1", "c1")),
+    )
+    await store.save_config(cfg)
+    assert await store.get_config("discord:w1") == cfg
+    assert [c.community for c in await store.scheduled_communities()] == ["discord:w1"]
+
+
+async def test_a_round_records_meetings_answers_and_roles(store):
+    for m in "ab":
+        await store.save_member(member(m, waiting_since=NOW))
+    rnd = Round("r1", "discord:w1", 42, "weekly", "running", NOW, {"c": "nobody else"})
+    await store.create_round(rnd, [session()], {"r1-0": "coding"})
+    assert await store.get_round("r1") == rnd
+    assert await store.meetings("discord:w1") == [("a", "b", NOW)]
+    assert await store.answered_questions("discord:w1", ["a"]) == {"q2"}
+    assert await store.role_history("discord:w1") == {"a": (1, 1, None), "b": (1, 1, None)}
+    assert (await store.get_member(u("a"))).waiting_since is None
+    assert [s.id for s in await store.sessions_of(u("b"))] == ["r1-0"]
+
+
+async def test_a_transition_retires_old_timers_and_arms_new_ones_atomically(store):
+    await store.create_round(
+        Round("r1", "discord:w1", 1, "weekly", "running", NOW), [session()], {"r1-0": "coding"}
+    )
+    old = await store.add_timer("discord:w1", "phase_end", "r1-0", "intro:0", NOW)
+    moved = replace(
+        session(),
+        phase=Phase.PREP,
+        space=ChannelRef("discord", "w1", "t1"),
+        confirmed=frozenset({u("a")}),
+        phase_ends_at=NOW + timedelta(minutes=2),
+    )
+    (armed,) = await store.save_transition(
+        moved, arm=[("phase_end", "prep:0", NOW + timedelta(minutes=2))], now=NOW
+    )
+    assert await store.get_session("r1-0") == moved
+    assert [t.id for t in await store.pending_timers()] == [armed.id]
+    assert old.id != armed.id and not await store.claim_timer(old.id, NOW)
+    assert await store.pending_timers(due_by=NOW) == []
+    assert await store.claim_timer(armed.id, NOW) and not await store.claim_timer(armed.id, NOW)
+
+
+async def test_a_rating_is_one_row_per_key_and_replaced(store):
+    r = Rating("r1-0", 0, u("a"), u("b"), 3, {"approach": 3}, "ok", "form", NOW)
+    assert await store.save_rating(r, "discord:w1", "coding") is True
+    assert await store.save_rating(r, "discord:w1", "coding") is False
+    better = Rating("r1-0", 0, u("a"), u("b"), 5, {}, "", "reaction", NOW)
+    await store.save_rating(better, "discord:w1", "coding")
+    assert await store.session_ratings("r1-0") == [better]
+    rows = await store.rating_rows("discord:w1")
+    assert [(x.rater, x.ratee, x.overall, x.track) for x in rows] == [("a", "b", 5.0, "coding")]
+
+
+async def test_events_are_remembered_per_community(store):
+    assert await store.remember_event("discord:w1", "e1", NOW)
+    assert not await store.remember_event("discord:w1", "e1", NOW)
+    assert await store.remember_event("discord:w2", "e1", NOW)
+
+
+async def test_message_links(store):
+    ref = MessageRef("discord", "w1", "t1", "m1")
+    assert await store.find_link(ref) is None
+    await store.link_message(ref, "discord:w1", "feedback", "r1-0", 1)
+    assert await store.find_link(ref) == ("feedback", "r1-0", 1)
+
+
+async def test_naive_datetimes_are_refused(store):
+    with pytest.raises(Exception, match="naive datetime"):
+        await store.add_timer("discord:w1", "phase_end", "s", "k", datetime(2026, 1, 1))

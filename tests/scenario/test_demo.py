@@ -1,0 +1,41 @@
+"""`mockround demo` runs a full round and prints what members saw, repeatably for a seed."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from adapters.console.demo import run_demo
+
+
+async def _demo(members: int, seed: int) -> tuple[str, object]:
+    out = io.StringIO()
+    chat = await run_demo(
+        members=members, seed=seed, console=Console(file=out, width=100, highlight=False)
+    )
+    return out.getvalue(), chat
+
+
+async def test_demo_runs_a_whole_round_and_ends_with_a_leaderboard():
+    text, chat = await _demo(12, 7)
+    kinds = [e.msg.kind for e in chat.entries]
+    assert kinds.count("signup") == 1
+    assert len(chat.spaces) == 6 and len(chat.closed) == 6
+    assert (
+        kinds.count("question") == 12
+        and kinds.count("guide") == 12
+        and kinds.count("feedback") == 12
+    )
+    assert "reacts" in text and "submits the form" in text
+    assert "only community admins" in text and "unknown level 'principal'" in text
+    assert "Leaderboard: all time" in text and "🥇" in text
+    assert text.count("Session complete") == 6
+
+
+async def test_an_odd_community_makes_one_trio_and_the_seed_repeats():
+    first, chat = await _demo(5, 3)
+    again, _ = await _demo(5, 3)
+    sizes = sorted(len(members) for members in chat.spaces.values())
+    assert sizes == [2, 3]
+    assert first == again

@@ -1,0 +1,207 @@
+"""The service's rules: permissions, argument errors that change nothing, membership, rounds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot import commands as c
+from bot.model import Phase
+from tests.conftest import CHANNEL, advance, join, start_round, user
+
+ADMIN_ONLY = [
+    c.SetSchedule(actor=user("ann"), channel=CHANNEL, weekday="mon", time="18:00"),
+    c.StartRound(actor=user("ann"), channel=CHANNEL),
+    c.CancelRound(actor=user("ann")),
+    c.Configure(actor=user("ann"), settings={"prep": "3"}),
+]
+
+
+@pytest.mark.parametrize("cmd", ADMIN_ONLY, ids=lambda cmd: type(cmd).__name__)
+async def test_non_admins_are_refused_and_nothing_changes(app, cmd):
+    await join(app, "ann", "bob")
+    before = await app.store.get_config("console:demo")
+    reply = await app.service.handle(cmd)
+    assert reply.error and reply.text.startswith("only community admins")
+    assert await app.store.get_config("console:demo") == before
+    assert await app.store.latest_round("console:demo") is None
+    assert await app.store.pending_timers() == []
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        (
+            c.Join(actor=user("x"), level="principal"),
+            "unknown level 'principal': accepted are junior, mid, senior",
+        ),
+        (c.Join(actor=user("x"), timezone="Mars/Base"), "unknown timezone 'Mars/Base'"),
+        (
+            c.Join(actor=user("x"), track="cooking"),
+            "unknown track 'cooking': accepted are behavioral",
+        ),
+        (c.Pause(actor=user("ann"), weeks="0"), "weeks must be a whole number from 1 to 12, not 0"),
+        (
+            c.Pause(actor=user("ann"), weeks="soon"),
+            "weeks must be a whole number from 1 to 12, not 'soon'",
+        ),
+        (
+            c.ShowLeaderboard(actor=user("ann"), period="year"),
+            "unknown period 'year': accepted are week, month, all",
+        ),
+        (
+            c.Configure(actor=user("ann"), is_admin=True, settings={"prep": "0"}),
+            "prep must be a whole number from 1 to 60",
+        ),
+        (
+            c.Configure(actor=user("ann"), is_admin=True, settings={"packs": "nope"}),
+            "unknown pack 'nope'",
+        ),
+        (
+            c.Configure(actor=user("ann"), is_admin=True, settings={"prep": "3", "colour": "red"}),
+            "unknown setting 'colour'",
+        ),
+        (
+            c.SetSchedule(
+                actor=user("ann"), is_admin=True, channel=CHANNEL, weekday="someday", time="18:00"
+            ),
+            "unknown weekday",
+        ),
+        (
+            c.SetSchedule(
+                actor=user("ann"), is_admin=True, channel=CHANNEL, weekday="mon", time="25:00"
+            ),
+            "use 24-hour HH:MM",
+        ),
+        (
+            c.SetSchedule(actor=user("ann"), is_admin=True, weekday="mon", time="18:00"),
+            "say which channel",
+        ),
+        (c.CancelRound(actor=user("ann"), is_admin=True), "no round is running"),
+        (c.ShowStats(actor=user("ann"), member=user("ghost")), "has not joined"),
+        (c.EndPhase(actor=user("ann")), "you have no session in progress"),
+        (c.OpenRatingForm(actor=user("ann")), "nothing to rate right now"),
+    ],
+)
+async def test_bad_arguments_get_one_line_and_change_nothing(app, cmd, expected):
+    await join(app, "ann")
+    member, config = (
+        await app.store.get_member(user("ann")),
+        await app.store.get_config("console:demo"),
+    )
+    reply = await app.service.handle(cmd)
+    assert reply.error and expected in reply.text and "\n" not in reply.text, reply.text
+    assert await app.store.get_member(user("ann")) == member
+    assert await app.store.get_member(user("x")) is None
+    assert await app.store.get_config("console:demo") == config
+    assert await app.store.pending_timers() == []
+
+
+async def test_config_applies_all_settings_or_none(app):
+    reply = await app.service.handle(
+        c.Configure(
+            actor=user("ann"),
+            is_admin=True,
+            settings={"prep": "3", "answer": "12", "tracks": "apart"},
+        )
+    )
+    cfg = await app.store.get_config("console:demo")
+    assert not reply.error and (cfg.prep_minutes, cfg.answer_minutes, cfg.keep_tracks_apart) == (
+        3,
+        12,
+        True,
+    )
+
+
+async def test_join_defaults_then_updates(app):
+    r = await app.service.handle(c.Join(actor=user("ann"), actor_name="Ann"))
+    assert r.text.startswith("Welcome! You joined: track behavioral, level mid, timezone UTC")
+    r = await app.service.handle(c.Join(actor=user("ann"), level="senior"))
+    m = await app.store.get_member(user("ann"))
+    assert r.text.startswith("Updated") and (m.level, m.name) == ("senior", "Ann")
+
+
+async def test_paused_and_departed_members_sit_out_until_they_return(app, clock):
+    await join(app, "ann", "bob", "cat", "dan")
+    await app.service.handle(c.Pause(actor=user("cat"), weeks=1))
+    await app.service.handle(c.Leave(actor=user("dan")))
+    await start_round(app)
+    (s,) = await app.store.round_sessions((await app.store.latest_round("console:demo")).id)
+    assert {m.id for m in s.members} == {"ann", "bob"}
+    await app.service.handle(c.CancelRound(actor=user("ann"), is_admin=True))
+    clock.advance(timedelta(days=8))
+    await start_round(app)
+    sessions = await app.store.round_sessions((await app.store.latest_round("console:demo")).id)
+    assert sorted(m.id for s in sessions for m in s.members) == ["ann", "bob", "cat"]
+    assert (await app.store.get_member(user("cat"))).status == "active"
+
+
+async def test_on_demand_pairs_whoever_is_waiting(app):
+    await join(app, "ann", "bob", "cat")
+    r = await app.service.handle(c.PairNow(actor=user("ann"), channel=CHANNEL))
+    assert "in the queue" in r.text and await app.store.latest_round("console:demo") is None
+    r = await app.service.handle(c.PairNow(actor=user("bob"), channel=CHANNEL))
+    assert r.text.startswith("Paired!")
+    (s,) = await app.store.round_sessions((await app.store.latest_round("console:demo")).id)
+    assert {m.id for m in s.members} == {"ann", "bob"} and s.phase is Phase.INTRO
+    again = await app.service.handle(c.PairNow(actor=user("ann")))
+    assert again.error and "already in a session" in again.text
+    r = await app.service.handle(c.PairNow(actor=user("cat")))
+    assert "in the queue" in r.text  # ann and bob are no longer waiting
+
+
+async def test_no_show_and_admin_cancel_end_sessions_and_close_spaces(app):
+    await join(app, "ann", "bob", "cat", "dan")
+    await start_round(app)
+    rnd = await app.store.latest_round("console:demo")
+    first, second = await app.store.round_sessions(rnd.id)
+    reporter = first.members[0]
+    r = await app.service.handle(c.ReportNoShow(actor=reporter))
+    assert r.text == "no-show recorded; session ended"
+    assert (await app.store.get_session(first.id)).phase is Phase.NO_SHOW
+    r = await app.service.handle(c.CancelRound(actor=user("ann"), is_admin=True))
+    assert r.text == "Round cancelled: 1 session stopped."
+    assert (await app.store.get_session(second.id)).phase is Phase.CANCELLED
+    assert app.chat.closed == {first.space.id, second.space.id}
+    assert (await app.store.latest_round("console:demo")).status == "cancelled"
+
+
+async def test_a_replayed_delivery_is_handled_once(app):
+    first = await app.service.handle(c.Join(actor=user("ann"), level="senior", event_id="evt-1"))
+    await app.service.handle(c.Join(actor=user("ann"), level="junior"))
+    replay = await app.service.handle(c.Join(actor=user("ann"), level="senior", event_id="evt-1"))
+    assert first.text.startswith("Welcome") and replay.text == "already handled"
+    assert (await app.store.get_member(user("ann"))).level == "junior"
+
+
+async def test_weekly_round_fires_once_per_week(app, clock):
+    await join(app, "ann", "bob")
+    await app.service.handle(
+        c.SetSchedule(
+            actor=user("ann"),
+            is_admin=True,
+            channel=CHANNEL,
+            weekday="tue",
+            time="09:00",
+            timezone="UTC",
+        )
+    )
+    await advance(app, clock, 60 * 24 * 14)  # Monday 17:00 to the Monday two weeks on
+    rounds = {s.round_id for s in await app.store.sessions_of(user("ann"), limit=10)}
+    assert len(rounds) == 2
+    signups = [e for e in app.chat.entries if e.msg.kind == "signup"]
+    assert len(signups) == 3  # two past rounds and the announcement of the next
+
+
+async def test_help_shows_admin_commands_to_admins_only(app):
+    member = (await app.service.handle(c.Help(actor=user("ann")))).message
+    admin = (await app.service.handle(c.Help(actor=user("ann"), is_admin=True))).message
+    assert not any("schedule" in name for name, _ in member.fields)
+    assert any("schedule" in name for name, _ in admin.fields)
+
+
+async def test_solo_practice_question_comes_with_the_guide(app):
+    await join(app, "ann", track="coding", level="junior")
+    msg = (await app.service.handle(c.PracticeQuestion(actor=user("ann")))).message
+    assert msg.title.startswith("Solo practice") and any(n == "Red flags" for n, _ in msg.fields)
