@@ -132,9 +132,7 @@ class SlackInbound:
             reply = await self._handle(cmd)
             await self._answer(reply, respond, client, body.get("trigger_id"), channel_id)
 
-    async def on_view(
-        self, ack, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def on_view(self, ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         async with self._working():
             try:
                 session_id, turn = actions.parse_form_id(view["callback_id"])
@@ -144,11 +142,10 @@ class SlackInbound:
             team, user = _team(body), body["user"]["id"]
             channel_id = _metadata(view.get("private_metadata", "")).get("channel")
             values, comment = render.submitted_values(view)
-            name, admin = await self._profile(client, user, body["user"].get("name", ""))
+            # no users.info here: the ack clock is running, and rating needs no admin rights
             cmd = SubmitRating(
                 actor=UserRef(PLATFORM, team, user),
-                actor_name=name,
-                is_admin=admin,
+                actor_name=body["user"].get("name", ""),
                 channel=ChannelRef(PLATFORM, team, channel_id) if channel_id else None,
                 session_id=session_id,
                 turn=turn,

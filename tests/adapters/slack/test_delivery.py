@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import types
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from slack_sdk.http_retry import async_handler, builtin_async_handlers
 
+from adapters.slack import inbound
 from bot.model import Phase, UserRef
 from tests.adapters.slack.harness import Harness
 from tests.fakes.slack_fake import FakeSlack
@@ -162,3 +164,33 @@ async def test_a_button_still_works_after_a_restart(fake: FakeSlack, tmp_path: P
         assert fake.ephemerals(session.turns[0].interviewer.id), "the guide reached the interviewer"
     finally:
         await after.stop()
+
+
+async def test_a_slow_rating_still_closes_the_modal_in_time(
+    http: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = await feedback_phase(http, await pair(http))
+    space, interviewer = session.space.id, session.turns[0].interviewer.id
+    ts, rate = http.button(space, f"mr:rate:{session.id}:0")
+    await http.click(interviewer, rate, channel=space, ts=ts)
+    view = http.last_view()
+    dimensions = [b["block_id"] for b in view["blocks"] if b["element"]["type"] == "static_select"]
+
+    core, gate = http.runtime.inbound.service, asyncio.Event()
+
+    class SlowCore:  # holds the submission until the test lets it through
+        async def handle(self, cmd):
+            await gate.wait()
+            return await core.handle(cmd)
+
+    monkeypatch.setattr(http.runtime.inbound, "service", SlowCore())
+    monkeypatch.setattr(inbound, "VIEW_ACK_BUDGET", 0.01)  # stands for Slack's 3 s
+    ack = await http.send.interaction(
+        http.send.submit(interviewer, view, dict.fromkeys(dimensions, "3"))
+    )
+    assert ack.status == 200 and ack.body is None  # the modal closed before the core answered
+    assert await http.core.store.session_ratings(session.id) == []
+    gate.set()
+    await http.runtime.idle()
+    assert [r.overall for r in await http.core.store.session_ratings(session.id)] == [3]
+    assert "Rating saved" in http.fake.ephemerals(interviewer)[-1]["text"]
