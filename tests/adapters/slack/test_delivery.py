@@ -194,3 +194,23 @@ async def test_a_slow_rating_still_closes_the_modal_in_time(
     await http.runtime.idle()
     assert [r.overall for r in await http.core.store.session_ratings(session.id)] == [3]
     assert "Rating saved" in http.fake.ephemerals(interviewer)[-1]["text"]
+
+
+async def test_signup_post_takes_the_join_button_and_the_raised_hand(http: Harness) -> None:
+    await http.mock("UADMIN", "schedule mon 18:00 tz=UTC")
+    await http.tick(seconds=1)
+    ts, join = http.button("CPRACTICE", "mr:join")
+    answer = await http.click("UCY", join, channel="CPRACTICE", ts=ts)
+    assert "joined" in answer
+    await http.react("UDEE", "raised_hand", channel="CPRACTICE", ts=ts)
+    store = http.core.store
+    assert {m.user.id for m in await store.members("slack:T0MOCK")} == {"UCY", "UDEE"}
+    assert (
+        await store.get_member(UserRef("slack", "T0MOCK", "UCY"))
+    ).name == "Cy"  # from users.info
+
+
+async def test_stats_resolves_an_escaped_mention(http: Harness) -> None:
+    await http.mock("UBOB", "join")
+    assert "Stats for Bob" in await http.mock("UADA", "stats <@UBOB|bob>")
+    assert "unknown member" in await http.mock("UADA", "stats @bob")
