@@ -98,7 +98,7 @@ class SlackInbound:
                     resolve_channel=lambda token: _ref(CHANNEL_TOKEN, token, ChannelRef, team),
                 )
             except BadInput as exc:
-                await respond(text=str(exc), response_type="ephemeral")
+                await respond(text=render.escape(str(exc)), response_type="ephemeral")
                 return
             reply = await self._handle(cmd)
             await self._answer(reply, respond, client, body.get("trigger_id"), body["channel_id"])
@@ -127,7 +127,9 @@ class SlackInbound:
             try:
                 cmd = actions.decode(action["action_id"], **ctx)
             except BadInput as exc:
-                await respond(text=str(exc), response_type="ephemeral", replace_original=False)
+                await respond(
+                    text=render.escape(str(exc)), response_type="ephemeral", replace_original=False
+                )
                 return
             reply = await self._handle(cmd)
             await self._answer(reply, respond, client, body.get("trigger_id"), channel_id)

@@ -62,6 +62,9 @@ async def test_bad_input_is_answered_privately_in_one_line(http: Harness) -> Non
     assert answer and "\n" not in answer
     assert http.fake.responses()[-1]["response_type"] == "ephemeral"
     assert await http.core.store.get_member(ADA) is None
+    # usage lines hold <placeholders>: escaped, or Slack would read them as links
+    usage = await http.mock("UADMIN", "schedule")
+    assert "&lt;mon..sun&gt;" in usage and "<mon" not in usage
 
 
 async def pair(h: Harness, a: str = "UADA", b: str = "UBOB") -> str:
