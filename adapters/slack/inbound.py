@@ -25,7 +25,7 @@ from adapters.slack import render
 from adapters.slack.port import PLATFORM, SlackChat
 from bot import actions
 from bot.commands import BadInput, Command, ReactionAdded, SubmitRating, parse_text
-from bot.messages import OutMessage, Reply
+from bot.messages import SCORE_EMOJIS, OutMessage, Reply
 from bot.model import ChannelRef, MessageRef, UserRef
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ CHANNEL_TOKEN = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 VIEW_ACK_BUDGET = 2.5
 PROFILE_TTL = 300.0  # seconds a users.info answer is trusted (admin rights change rarely)
 SEEN_EVENTS = 2048
+ANSWERED_EMOJIS = frozenset({*SCORE_EMOJIS, "✋"})  # quick scores and the signup's join reaction
 SORRY = "Something went wrong on our side. Please try again in a minute."
 
 Respond = Callable[..., Awaitable[Any]]
@@ -193,9 +194,8 @@ class SlackInbound:
                 emoji=render.emoji_from_name(event["reaction"]),
             )
             reply = await self._handle(cmd)
-            if (
-                reply.text or reply.message
-            ):  # a reaction on an unrelated message gets an empty reply
+            # members react to bot posts for fun too: only the emoji the bot offers get an answer
+            if cmd.emoji in ANSWERED_EMOJIS or not reply.error:
                 await self._notify(actor, item["channel"], reply)
 
     # --- helpers --------------------------------------------------------------------

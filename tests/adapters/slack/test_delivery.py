@@ -217,3 +217,16 @@ async def test_stats_resolves_an_escaped_mention(http: Harness) -> None:
     await http.mock("UBOB", "join")
     assert "Stats for Bob" in await http.mock("UADA", "stats <@UBOB|bob>")
     assert "unknown member" in await http.mock("UADA", "stats @bob")
+
+
+async def test_a_fun_reaction_gets_no_answer_but_a_wrong_rater_does(http: Harness) -> None:
+    session = await feedback_phase(http, await pair(http))
+    space, candidate = session.space.id, session.turns[0].candidate.id
+    ts, _ = http.button(space, f"mr:rate:{session.id}:0")
+    welcome_ts = next(t for (ch, t) in http.fake.messages if ch == space)
+    await http.react(candidate, "tada", channel=space, ts=welcome_ts)
+    await http.react(candidate, "+1", channel=space, ts=ts)
+    assert http.fake.ephemerals(candidate) == []
+    await http.react(candidate, "five", channel=space, ts=ts)  # candidates do not rate themselves
+    assert "only the interviewer" in http.fake.ephemerals(candidate)[-1]["text"]
+    assert await http.core.store.session_ratings(session.id) == []
