@@ -36,6 +36,17 @@ async def test_forged_and_stale_signatures_are_refused_and_change_nothing(http: 
     assert await http.core.store.get_member(ADA) is not None
 
 
+async def test_the_request_url_check_is_answered(http: Harness) -> None:
+    # what Slack sends when an admin enters the Request URL for HTTP mode
+    challenge = {
+        "token": "legacy-unused",
+        "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+        "type": "url_verification",
+    }
+    delivered = await http.send.event(challenge)
+    assert delivered.status == 200 and delivered.body == {"challenge": challenge["challenge"]}
+
+
 async def test_a_non_admin_cannot_run_an_admin_command(http: Harness) -> None:
     refused = await http.mock("UADA", "schedule mon 18:00")
     assert "only community admins" in refused
