@@ -1,9 +1,11 @@
-"""`mockround run slack`: run the bot in Socket Mode or HTTP mode until cancelled."""
+"""`mockround run slack`: run the bot in Socket Mode or HTTP mode until stopped."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 
 from slack_sdk.errors import SlackApiError
 
@@ -32,20 +34,38 @@ async def check_tokens(settings: Settings, mode: str) -> str:
     return f"{who.get('team')} ({who.get('team_id')})"
 
 
+@contextlib.contextmanager
+def stop_on_sigterm(stop: asyncio.Event):
+    """systemd and docker stop with SIGTERM: finish cleanly (close the socket and the database)."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
 async def run(settings: Settings, *, host: str = "0.0.0.0") -> None:
-    """Serve until cancelled. ``host`` is where HTTP mode listens (all interfaces by default)."""
+    """Serve until cancelled or sent SIGTERM. ``host`` is where HTTP mode listens."""
     mode = choose_mode(settings)
     workspace = await check_tokens(settings, mode)
     runtime = await assemble(settings)
-    await runtime.core.start()
+    stop = asyncio.Event()
     try:
-        if mode == "socket":
-            await runtime.connect_socket(settings.slack_app_token or "")
-            log.info("connected to Slack workspace %s in Socket Mode", workspace)
-        else:
-            port = await runtime.serve_http(host, settings.slack_port)
-            log.info("serving Slack events for %s on port %d at /slack/events", workspace, port)
-        await asyncio.Event().wait()  # until the process is told to stop
+        with stop_on_sigterm(stop):
+            await runtime.core.start()
+            if mode == "socket":
+                await runtime.connect_socket(settings.slack_app_token or "")
+                log.info("connected to Slack workspace %s in Socket Mode", workspace)
+            else:
+                port = await runtime.serve_http(host, settings.slack_port)
+                log.info("serving Slack events for %s on port %d at /slack/events", workspace, port)
+            await stop.wait()
+            log.info("stopping")
     finally:
         await runtime.close()
         await runtime.core.stop()

@@ -90,6 +90,10 @@ class FakeSlack(WebApiMethods):
             await self._runner.cleanup()
 
     @property
+    def open_sockets(self) -> int:
+        return len(self._sockets)
+
+    @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
 

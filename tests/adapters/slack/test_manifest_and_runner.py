@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
+import os
+import signal
 import socket
 from pathlib import Path
 
@@ -143,6 +145,24 @@ async def test_run_serves_until_cancelled(fake: FakeSlack, tmp_path: Path, mode:
 def _listening(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+async def test_sigterm_stops_the_runner_cleanly(fake: FakeSlack, tmp_path: Path) -> None:
+    cfg = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        slack_bot_token=fake.bot_token,
+        slack_app_token=fake.app_token,
+        slack_api_url=fake.api_url,
+    )
+    task = asyncio.create_task(run(cfg))
+    await until(fake.socket_ready.is_set)
+    # the runner's handler must be in place, or the signal would end the test process
+    assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)
+    os.kill(os.getpid(), signal.SIGTERM)
+    async with asyncio.timeout(5):
+        await task  # returns instead of being killed
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    await until(lambda: fake.open_sockets == 0)  # the websocket was closed
 
 
 async def test_a_refused_token_stops_the_runner_with_one_line(
