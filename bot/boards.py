@@ -12,6 +12,10 @@ from bot.model import CommunityConfig, UserRef
 MEDALS = ("🥇", "🥈", "🥉")
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def period_start(period: str, now: datetime, tz: str) -> datetime | None:
     """Start of the current week (Monday) or month in the community's timezone; None for all time."""
     if period == "all":
@@ -68,8 +72,8 @@ class Boards:
             rows.append(
                 (
                     f"{badge} {names.get(st.member, st.member)}",
-                    f"score {st.score:.2f} · avg {mean} from {st.ratings} ratings · "
-                    f"{st.sessions} sessions · streak {st.streak}w",
+                    f"score {st.score:.2f} · avg {mean} from {_n(st.ratings, 'rating')} · "
+                    f"{_n(st.sessions, 'session')} · streak {st.streak}w",
                 )
             )
         return OutMessage(
