@@ -9,13 +9,13 @@ for completed sessions:
   mistaken for a generous one. The rater effect is removed before averaging.
 - Each member's calibrated average is shrunk towards the community mean as if
   it held ``MEMBER_PRIOR`` extra ratings at the mean: one 5 does not beat ten 4.5s.
-- Completed sessions add ``SESSION_POINTS`` per doubling, so showing up counts
-  without drowning out how the sessions went.
+- Completed sessions add up to ``SESSION_POINTS``, half of it at ``SESSION_HALF``
+  sessions: showing up counts without drowning out how the sessions went. (A
+  rational curve rather than a logarithm so SQL can rank by the same score.)
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +29,8 @@ RATER_PRIOR = 2.0  # ratings' worth of "no leniency" mixed into each rater's eff
 # while fitting rater effects, ratee effects are shrunk only lightly: shrinking them as
 # hard as the board does would leave a strong member's excess in the rater's effect
 FIT_PRIOR = 1.0
-SESSION_POINTS = 0.05  # score per doubling of completed sessions
+SESSION_POINTS = 0.3  # the most that completed sessions can add to a score
+SESSION_HALF = 4.0  # sessions that earn half of SESSION_POINTS
 NEUTRAL = 3.0  # the community mean before anyone has been rated (middle of the 1-5 scale)
 ITERATIONS = 10  # alternating estimates settle within a few rounds
 
@@ -143,6 +144,10 @@ def rater_effects(ratings: Sequence[RatingPoint]) -> tuple[float, dict[str, floa
     return mean, lenient
 
 
+def participation(sessions: int) -> float:
+    return SESSION_POINTS * sessions / (sessions + SESSION_HALF)
+
+
 def _in_period(at: datetime, start: datetime | None, now: datetime) -> bool:
     return at <= now and (start is None or at >= start)
 
@@ -176,7 +181,7 @@ def leaderboard(
     for member in set(raw) | set(done):
         got = raw.get(member, [])
         score = mean + deviation.get(member, 0.0) / (len(got) + MEMBER_PRIOR)
-        score += SESSION_POINTS * math.log2(1 + done.get(member, 0))
+        score += participation(done.get(member, 0))
         rows.append((round(score, 9), member, got))
     rows.sort(key=lambda row: (-row[0], row[1]))
     return [

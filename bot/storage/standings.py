@@ -3,10 +3,9 @@
 Aggregating the raw ratings for each leaderboard query costs about 70 ms per
 million rows even with a covering index; these summaries answer in a few ms.
 
-- ``standing_days``: per member, track and local day (community timezone): rating
-  count, raw sum, calibrated sum, completed sessions. Week and month boards sum
-  the days since the period began.
-- ``standing_totals``: the same per member and track for all time.
+- ``standing_periods``: per member and track, for this member's current and past
+  weeks, months (local to the community) and all time: rating count, raw sum,
+  calibrated sum, completed sessions. A board reads one period's rows.
 - ``standing_community``: the community mean's numerator and denominator.
 - ``rater_leniency``: each rater's running deviation from what their ratees earn
   elsewhere; the leniency is that sum shrunk like ``bot.scoring`` does.
@@ -20,18 +19,16 @@ ratings and participants tables (after a timezone change, or nightly).
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Date, Float, Index, Integer, String, Table, delete, func, select
+from sqlalchemy import Column, Date, Float, Integer, String, Table, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import scoring
 from bot.scoring import Standing, period_start, week_start
+from bot.scoring_summaries import ALL_TIME, ALL_TRACKS, SUMS, buckets, local_day, summarise
 from bot.storage.schema import metadata
-
-_SUMS = ("ratings", "rating_sum", "calibrated_sum", "sessions")
 
 
 def _sum_columns() -> list[Column]:
@@ -43,25 +40,17 @@ def _sum_columns() -> list[Column]:
     ]
 
 
-standing_days = Table(
-    "standing_days",
+standing_periods = Table(
+    "standing_periods",
     metadata,
     Column("community", String(200), primary_key=True),
-    Column("member", String(100), primary_key=True),
+    Column("kind", String(5), primary_key=True),  # week | month | all
+    Column("start", Date, primary_key=True),  # local Monday, first of month, or ALL_TIME
     Column("track", String(60), primary_key=True),
-    Column("day", Date, primary_key=True),  # local date in the community's timezone
-    *_sum_columns(),
-    # covering: a period board reads only this index
-    Index("ix_standing_days_period", "community", "day", "member", "track", *_SUMS),
-)
-
-standing_totals = Table(
-    "standing_totals",
-    metadata,
-    Column("community", String(200), primary_key=True),
     Column("member", String(100), primary_key=True),
-    Column("track", String(60), primary_key=True),
     *_sum_columns(),
+    # on SQLite the rows live in primary-key order: a board reads one contiguous range
+    sqlite_with_rowid=False,
 )
 
 standing_community = Table(
@@ -105,23 +94,12 @@ member_streaks = Table(
     Column("weeks", Integer, nullable=False),  # consecutive weeks ending at last_week
 )
 
-TABLES = (
-    standing_days,
-    standing_totals,
-    standing_community,
-    rater_leniency,
-    standing_contrib,
-    member_streaks,
-)
+TABLES = (standing_periods, standing_community, rater_leniency, standing_contrib, member_streaks)
 
 
 def create_tables(sync_conn) -> None:
     """For a migration step: ``conn.run_sync(create_tables)``."""
     metadata.create_all(sync_conn, tables=list(TABLES))
-
-
-def local_day(at: datetime, tz: str) -> date:
-    return at.astimezone(scoring.ZoneInfo(tz)).date()
 
 
 async def _bump(conn: AsyncConnection, table: Table, key: dict, inc: dict) -> None:
@@ -133,23 +111,29 @@ async def _bump(conn: AsyncConnection, table: Table, key: dict, inc: dict) -> No
 
 
 async def _add(conn, community, member, track, day, inc: dict) -> None:
-    full = {k: inc.get(k, 0) for k in _SUMS}
-    await _bump(
-        conn, standing_days, dict(community=community, member=member, track=track, day=day), full
-    )
-    await _bump(conn, standing_totals, dict(community=community, member=member, track=track), full)
+    full = {k: inc.get(k, 0) for k in SUMS}
+    for kind, start in buckets(day):
+        for tr in (track, ALL_TRACKS):
+            key = dict(community=community, kind=kind, start=start, track=tr, member=member)
+            await _bump(conn, standing_periods, key, full)
 
 
 async def _expected(conn, community: str, ratee: str) -> float:
     """What ``ratee`` earns from an average rater: community mean plus their shrunk effect."""
     mean = await _community_mean(conn, community)
-    t = standing_totals.c
+    t = standing_periods.c
     n, cal = (
         await conn.execute(
             select(
                 func.coalesce(func.sum(t.ratings), 0),
                 func.coalesce(func.sum(t.calibrated_sum), 0.0),
-            ).where(t.community == community, t.member == ratee)
+            ).where(
+                t.community == community,
+                t.kind == "all",
+                t.start == ALL_TIME,
+                t.track == ALL_TRACKS,
+                t.member == ratee,
+            )
         )
     ).one()
     return mean + (cal - n * mean) / (n + scoring.FIT_PRIOR)
@@ -252,45 +236,53 @@ async def leaderboard(
     track: str | None,
     now: datetime,
     tz: str,
+    limit: int | None = None,
 ) -> list[Standing]:
-    """The same board as ``bot.scoring.leaderboard``, from the summaries."""
+    """The same board as ``bot.scoring.leaderboard``, from the summaries; ``limit``
+    keeps the first rows only (ranks stay true: the order is total)."""
     start = period_start(period, now, tz)
-    src = standing_totals if start is None else standing_days
-    q = select(
-        src.c.member,
-        func.sum(src.c.ratings),
-        func.sum(src.c.rating_sum),
-        func.sum(src.c.calibrated_sum),
-        func.sum(src.c.sessions),
-    ).where(src.c.community == community)
-    if start is not None:
-        q = q.where(src.c.day >= start.date())
-    if track is not None:
-        q = q.where(src.c.track == track)
-    rows = (await conn.execute(q.group_by(src.c.member))).all()
+    kind, first = ("all", ALL_TIME) if start is None else (period, start.date())
     mean = await _community_mean(conn, community)
-    s = member_streaks.c
-    current = week_start(now, tz)
-    streaks = {
-        m: weeks
-        for m, last, weeks in (
-            await conn.execute(
-                select(s.member, s.last_week, s.weeks).where(s.community == community)
+    p, s = standing_periods.c, member_streaks.c
+    # the score of bot.scoring, computed where the rows are so only the top ones travel
+    n = p.ratings
+    score = func.round(
+        mean
+        + (p.calibrated_sum - n * mean) / (n + scoring.MEMBER_PRIOR)
+        + scoring.SESSION_POINTS * p.sessions / (p.sessions + scoring.SESSION_HALF),
+        9,
+    ).label("score")
+    lapsed = s.last_week < week_start(now, tz) - timedelta(weeks=1)
+    q = (
+        select(
+            p.member,
+            p.ratings,
+            p.rating_sum,
+            p.sessions,
+            score,
+            case((s.weeks.is_(None) | lapsed, 0), else_=s.weeks),
+        )
+        .select_from(
+            standing_periods.outerjoin(
+                member_streaks, (s.community == p.community) & (s.member == p.member)
             )
-        ).all()
-        if last >= current - timedelta(weeks=1)
-    }
-    scored = []
-    for member, n, raw, cal, done in rows:
-        if not n and not done:
-            continue  # only replaced-away ratings left in the period
-        score = mean + (cal - n * mean) / (n + scoring.MEMBER_PRIOR)
-        score += scoring.SESSION_POINTS * math.log2(1 + done)
-        scored.append((round(score, 9), member, n, raw, done))
-    scored.sort(key=lambda row: (-row[0], row[1]))
+        )
+        .where(
+            p.community == community,
+            p.kind == kind,
+            p.start == first,
+            p.track == (ALL_TRACKS if track is None else track),
+            (p.ratings > 0) | (p.sessions > 0),  # rows left by replaced ratings hold nothing
+        )
+        .order_by(score.desc(), p.member)
+    )
+    if limit is not None:
+        q = q.limit(limit)
     return [
-        Standing(member, k, score, raw / n if n else None, n, done, streaks.get(member, 0))
-        for k, (score, member, n, raw, done) in enumerate(scored, start=1)
+        Standing(member, k, float(sc), raw / got if got else None, got, done, int(streak))
+        for k, (member, got, raw, done, sc, streak) in enumerate(
+            (await conn.execute(q)).all(), start=1
+        )
     ]
 
 
@@ -299,85 +291,19 @@ async def rebuild(conn: AsyncConnection, community: str, tz: str) -> None:
     tables, with rater leniencies fitted on all ratings at once."""
     from bot.storage import schema as t  # the core's tables: read only here
 
+    rc, pc = t.ratings.c, t.participants.c
+    ratings = await conn.execute(
+        select(rc.session_id, rc.turn, rc.rater, rc.ratee, rc.overall, rc.track, rc.submitted_at)
+        .where(rc.community == community)
+    )  # fmt: skip
+    sessions = await conn.execute(
+        select(pc.user_id, pc.completed_at, pc.track)
+        .where(pc.community == community, pc.completed_at.is_not(None))
+    )  # fmt: skip
+    rows = summarise(ratings.all(), sessions.all(), tz)
     for table in TABLES:
         await conn.execute(delete(table).where(table.c.community == community))
-    rc = t.ratings.c
-    rows = (
-        await conn.execute(
-            select(
-                rc.session_id, rc.turn, rc.rater, rc.ratee, rc.overall, rc.track, rc.submitted_at
-            ).where(rc.community == community)
-        )
-    ).all()
-    points = [
-        scoring.RatingPoint(r.rater, r.ratee, r.overall, r.submitted_at, r.track) for r in rows
-    ]
-    mean, skill, lenient = scoring.fit_effects(points)
-    days: dict[tuple, dict[str, float]] = {}
-    contrib, given, deviation = [], {}, {}
-    for r in rows:
-        day = local_day(r.submitted_at, tz)
-        cal = r.overall - lenient.get(r.rater, 0.0)
-        dev = r.overall - mean - skill.get(r.ratee, 0.0)
-        sums = days.setdefault((r.ratee, r.track, day), dict.fromkeys(_SUMS, 0))
-        sums["ratings"] += 1
-        sums["rating_sum"] += r.overall
-        sums["calibrated_sum"] += cal
-        given[r.rater] = given.get(r.rater, 0) + 1
-        deviation[r.rater] = deviation.get(r.rater, 0.0) + dev
-        contrib.append(
-            dict(community=community, session_id=r.session_id, turn=r.turn, rater=r.rater,
-                 ratee=r.ratee, track=r.track, day=day, overall=r.overall, calibrated=cal,
-                 deviation=dev)
-        )  # fmt: skip
-    pc = t.participants.c
-    done = (
-        await conn.execute(
-            select(pc.user_id, pc.completed_at, pc.track).where(
-                pc.community == community, pc.completed_at.is_not(None)
+        if rows[table.name]:
+            await conn.execute(
+                table.insert(), [dict(community=community, **row) for row in rows[table.name]]
             )
-        )
-    ).all()
-    weeks: dict[str, set[date]] = {}
-    for member, at, track in done:
-        sums = days.setdefault((member, track, local_day(at, tz)), dict.fromkeys(_SUMS, 0))
-        sums["sessions"] += 1
-        weeks.setdefault(member, set()).add(week_start(at, tz))
-    totals: dict[tuple, dict[str, float]] = {}
-    for (member, track, _), sums in days.items():
-        into = totals.setdefault((member, track), dict.fromkeys(_SUMS, 0))
-        for k in _SUMS:
-            into[k] += sums[k]
-    await _insert(conn, standing_days, [
-        dict(community=community, member=m, track=tr, day=d, **v) for (m, tr, d), v in days.items()
-    ])  # fmt: skip
-    await _insert(conn, standing_totals, [
-        dict(community=community, member=m, track=tr, **v) for (m, tr), v in totals.items()
-    ])  # fmt: skip
-    await _insert(conn, standing_contrib, contrib)
-    await _insert(conn, rater_leniency, [
-        # stored so that deviation_sum / (given + prior) is the fitted leniency
-        dict(community=community, rater=r, given=n, deviation_sum=lenient[r] * (n + scoring.RATER_PRIOR))
-        for r, n in given.items()
-    ])  # fmt: skip
-    if points:
-        await _insert(conn, standing_community, [
-            dict(community=community, ratings=len(points), rating_sum=sum(p.overall for p in points))
-        ])  # fmt: skip
-    await _insert(conn, member_streaks, [
-        dict(community=community, member=m, last_week=max(w), weeks=_run(w)) for m, w in weeks.items()
-    ])  # fmt: skip
-
-
-def _run(weeks: set[date]) -> int:
-    """Length of the run of consecutive weeks ending at the newest one."""
-    current, count = max(weeks), 0
-    while current in weeks:
-        count += 1
-        current -= timedelta(weeks=1)
-    return count
-
-
-async def _insert(conn: AsyncConnection, table: Table, rows: list[dict]) -> None:
-    if rows:
-        await conn.execute(table.insert(), rows)
