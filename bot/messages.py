@@ -67,7 +67,8 @@ class Reply:
 
     ``ephemeral`` replies are shown only to the actor; ``error`` marks a refusal or
     bad input (nothing changed). ``field_errors`` maps form field ids to messages,
-    so a form can be shown again with the problems next to the fields.
+    so a form can be shown again with the problems next to the fields. A
+    ``duplicate`` reply answers a delivery seen before; adapters show nothing new.
     """
 
     text: str = ""
@@ -76,6 +77,7 @@ class Reply:
     ephemeral: bool = True
     error: bool = False
     field_errors: Mapping[str, str] = field(default_factory=dict)
+    duplicate: bool = False  # a replayed delivery: handled before, so adapters stay quiet
 
     @classmethod
     def fail(cls, text: str, field_errors: Mapping[str, str] | None = None) -> Reply:

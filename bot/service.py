@@ -42,7 +42,7 @@ class Service:
             if cmd.event_id and not await self.store.remember_event(
                 cmd.actor.community, cmd.event_id, self.clock.now()
             ):
-                return Reply.ok("already handled")
+                return Reply(text="already handled", duplicate=True)
             return await self._dispatch(cmd)
         except (BadInput, InvalidTransition) as exc:
             return Reply.fail(str(exc))

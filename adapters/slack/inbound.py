@@ -262,7 +262,7 @@ class SlackInbound:
                     response_type="ephemeral",
                     replace_original=False,
                 )
-        if reply.message is not None or reply.text:
+        if (reply.message is not None or reply.text) and not reply.duplicate:
             msg = reply.message or OutMessage(text=reply.text)
             await respond(
                 text=render.fallback_text(msg),
@@ -273,7 +273,7 @@ class SlackInbound:
 
     async def _notify(self, user: UserRef, channel_id: str | None, reply: Reply) -> None:
         """Answer someone who has no response_url (a modal or a reaction): privately, in place or by DM."""
-        if not (reply.text or reply.message):
+        if not (reply.text or reply.message) or reply.duplicate:
             return
         msg = reply.message or OutMessage(text=reply.text)
         if channel_id:
