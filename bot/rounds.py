@@ -169,19 +169,7 @@ class Rounds:
         turns = []
         for turn, interviewer in enumerate(group):
             candidate = group[(turn + 1) % len(group)]
-            q = self.bank.choose(
-                track=candidate.track,
-                level=candidate.level,
-                exclude=seen,
-                seed=f"{seed}:{index}:{turn}",
-                packs=cfg.packs,
-            ) or self.bank.choose(
-                track=self.bank.tracks()[0],
-                level=candidate.level,
-                exclude=seen,
-                seed=f"{seed}:{index}:{turn}",
-                packs=None,
-            )
+            q = self._question(cfg, candidate, seen, f"{seed}:{index}:{turn}")
             seen = seen | {q.id}
             turns.append(Turn(interviewer.user, candidate.user, q.id))
             if len(group) == 2 and turn == 1:
@@ -194,6 +182,18 @@ class Rounds:
             turns=tuple(turns),
             created_at=now,
         )
+
+    def _question(self, cfg: CommunityConfig, candidate: Member, seen: set[str], seed: str):
+        """The candidate's track first; if the community's packs have none there, another
+        enabled track rather than a disabled pack."""
+        tracks = self.bank.tracks()
+        for track in (candidate.track, *[t for t in tracks if t != candidate.track]):
+            q = self.bank.choose(
+                track=track, level=candidate.level, exclude=seen, seed=seed, packs=cfg.packs
+            )
+            if q is not None:
+                return q
+        raise InvalidTransition("no question packs are enabled: /mock config packs=all")
 
     async def open_spaces(self, built: list[Session], where: ChannelRef | None) -> None:
         for s in built:

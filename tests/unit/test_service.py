@@ -205,3 +205,25 @@ async def test_solo_practice_question_comes_with_the_guide(app):
     await join(app, "ann", track="coding", level="junior")
     msg = (await app.service.handle(c.PracticeQuestion(actor=user("ann")))).message
     assert msg.title.startswith("Solo practice") and any(n == "Red flags" for n, _ in msg.fields)
+
+
+async def test_questions_are_new_to_both_members_and_follow_the_enabled_packs(app, clock):
+    await join(app, "ann", "bob", track="coding", level="mid")
+    asked: list[set[str]] = []
+    for _ in range(3):
+        await start_round(app)
+        rnd = await app.store.latest_round("console:demo")
+        (s,) = await app.store.round_sessions(rnd.id)
+        asked.append({t.question_id for t in s.turns})
+        await app.service.handle(c.CancelRound(actor=user("ann"), is_admin=True))
+        clock.advance(timedelta(days=7))
+    assert all(len(q) == 2 for q in asked)
+    assert not (asked[0] & asked[1]) and not (asked[2] & (asked[0] | asked[1]))
+    assert all(app.bank.question(q).track == "coding" for q in set().union(*asked))
+
+    await app.service.handle(
+        c.Configure(actor=user("ann"), is_admin=True, settings={"packs": "behavioral-eng"})
+    )
+    await start_round(app)
+    (s,) = await app.store.round_sessions((await app.store.latest_round("console:demo")).id)
+    assert {app.bank.question(t.question_id).pack for t in s.turns} == {"behavioral-eng"}
