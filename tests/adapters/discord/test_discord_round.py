@@ -135,6 +135,9 @@ async def test_a_whole_round(harness: Harness) -> None:
     # the leaderboard is an embed, answered in time like every interaction of the round
     board = await fake.answered(await fake.slash(alice, "leaderboard", period="all"))
     assert board.messages[0]["embeds"] and board.messages[0]["embeds"][0]["title"]
+    stats = await fake.answered(await fake.slash(alice, "stats", member=bob))
+    (embed,) = stats.messages[0]["embeds"]
+    assert "bob" in embed["title"] and embed["fields"] and stats.ephemeral
     assert all(r["elapsed"] < 3.0 for r in fake.interaction_responses)
     assert not [m for m in fake.messages.values() if "{deadline}" in text_of(m)]
     assert all(custom_ids(m) == [] or m["components"] for m in fake.messages.values())
