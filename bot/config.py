@@ -3,6 +3,7 @@ and an optional TOML file. Nothing is read at import time: call ``load_settings`
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -15,7 +16,17 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-REPO_QUESTIONS = Path(__file__).resolve().parent.parent / "questions"
+
+
+def _shipped_questions() -> Path:
+    """The checkout's questions/ (editable installs, tests), else the copy a wheel installs."""
+    beside = Path(__file__).resolve().parent.parent / "questions"
+    if beside.is_dir():
+        return beside
+    return Path(sys.prefix) / "share" / "mockround" / "questions"
+
+
+REPO_QUESTIONS = _shipped_questions()
 
 
 def default_database_url() -> str:
