@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.scoring import (
     RatingPoint,
@@ -160,3 +162,42 @@ def test_member_stats_trend_and_rank():
     assert st.rank == 1
     nobody = member_stats("ghost", ratings, sessions, now=NOW, tz="UTC")
     assert nobody.rank is None and nobody.mean is None and nobody.dimensions == {}
+
+
+PEOPLE = ["ann", "bob", "cat", "dan", "eve"]
+
+
+@st.composite
+def activity(draw):
+    ratings = [
+        r(draw(st.sampled_from(PEOPLE)), draw(st.sampled_from(PEOPLE)), float(draw(st.integers(1, 5))),
+          days_ago=draw(st.floats(-3, 90)), track=draw(st.sampled_from(["coding", "behavioral"])))
+        for _ in range(draw(st.integers(0, 25)))
+    ]  # fmt: skip
+    sessions = [
+        s(draw(st.sampled_from(PEOPLE)), days_ago=draw(st.floats(-3, 90)),
+          track=draw(st.sampled_from(["coding", "behavioral"])))
+        for _ in range(draw(st.integers(0, 15)))
+    ]  # fmt: skip
+    return ratings, sessions
+
+
+@settings(max_examples=150, deadline=None)
+@given(activity(), st.sampled_from(["week", "month", "all"]), st.sampled_from([None, "coding"]),
+       st.sampled_from(["UTC", "America/Los_Angeles", "Asia/Kolkata"]))  # fmt: skip
+def test_every_board_is_a_total_order_of_exactly_the_active_members(data, period, track, tz):
+    ratings, sessions = data
+    result = leaderboard(ratings, sessions, now=NOW, tz=tz, period=period, track=track)
+    start = period_start(period, NOW, tz)
+
+    def counts(at, tr):
+        return at <= NOW and (start is None or at >= start) and track in (None, tr)
+
+    active = {p.ratee for p in ratings if counts(p.at, p.track)}
+    active |= {p.member for p in sessions if counts(p.at, p.track)}
+    assert {st.member for st in result} == active
+    assert [st.rank for st in result] == list(range(1, len(result) + 1))
+    for a, b in zip(result, result[1:], strict=False):
+        assert (a.score, b.member) >= (b.score, a.member)
+    for row in result:
+        assert (row.mean is None) == (row.ratings == 0)

@@ -143,3 +143,24 @@ async def test_rebuild_matches_the_pure_leaderboard(conn):
                 (s.member, s.ratings, s.sessions, s.streak) for s in want
             ]
             assert [s.score for s in got] == pytest.approx([s.score for s in want])
+
+
+async def test_a_limited_board_keeps_the_true_ranks_of_its_top_rows(conn):
+    for k in range(8):
+        for j in range(k + 1):
+            await rate(conn, f"r{j}", f"m{k}", 2.0 + k * 0.4, session=f"s{k}-{j}")
+        await done(conn, f"m{k}")
+    full = await board(conn)
+    top = await standings.leaderboard(
+        conn, COMMUNITY, period="all", track=None, now=NOW, tz="UTC", limit=3
+    )
+    assert top == full[:3]
+    assert [st.rank for st in top] == [1, 2, 3]
+    assert top[0].member == "m7"
+
+
+async def test_a_streak_lapses_when_a_week_is_missed_without_new_sessions(conn):
+    await done(conn, "member", days_ago=1)
+    assert (await board(conn))[0].streak == 1
+    later = NOW + timedelta(weeks=2)
+    assert (await board(conn, now=later))[0].streak == 0
