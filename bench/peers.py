@@ -38,19 +38,31 @@ def greedy_pairs(
         met[p.b].add(p.a)
     ids = [c.id for c in people]
     random.Random(seed).shuffle(ids)
-    free = dict.fromkeys(ids)  # insertion-ordered set
+    taken = [False] * len(ids)
     groups: list[tuple[str, ...]] = []
-    while len(free) >= 2:
-        a = next(iter(free))
-        del free[a]
-        # scan a bounded window so a large community stays linear
-        partner = next((b for _, b in zip(range(200), free, strict=False) if b not in met[a]), None)
-        if partner is None:
-            partner = next(iter(free))
-        del free[partner]
-        groups.append((a, partner))
-    if free and groups:
-        groups[-1] = (*groups[-1], next(iter(free)))
+    for i, a in enumerate(ids):
+        if taken[i]:
+            continue
+        taken[i] = True
+        first, partner, seen = None, None, 0
+        # scan a bounded window of the free members so a large community stays linear
+        for j in range(i + 1, len(ids)):
+            if taken[j]:
+                continue
+            first = j if first is None else first
+            if ids[j] not in met[a]:
+                partner = j
+                break
+            seen += 1
+            if seen == 200:
+                break
+        chosen = partner if partner is not None else first
+        if chosen is None:
+            if groups:
+                groups[-1] = (*groups[-1], a)  # the odd one joins the last pair
+            continue
+        taken[chosen] = True
+        groups.append((a, ids[chosen]))
     return groups
 
 
