@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.pairing_match import match
-from bot.pairing_trio import attach, make_trio
+from bot.pairing_trio import ENUMERATE, attach, best_third, make_trio
 from bot.pairing_weights import Scorer, repeat_penalties
 
 
@@ -75,6 +75,7 @@ class Pairing:
     unplaced: tuple[Unplaced, ...]
 
 
+TRIO_TRIES = 16  # leftovers tried as the trio's third before the rest are told why
 LEVEL_WORDS = {0: "the same level", 1: "one level", 2: "two levels"}
 
 
@@ -121,7 +122,10 @@ def _pair_part(members, track, penalties, now, rules, seed):
     scorer = Scorer(members, rules, now, penalties, seed & 0xFFFFFFFF)
     everyone = list(range(len(members)))
     dummy = _trio_preference(members, now, rules) if len(members) % 2 else None
-    pairs, third = match(scorer, everyone, dummy)
+    if dummy is not None and len(members) <= ENUMERATE:
+        pairs, third = best_third(scorer, everyone, dummy)
+    else:
+        pairs, third = match(scorer, everyone, dummy)
     # the solver's output order is not stable across processes: fix it before anything reads it
     pairs = sorted((a, b) if a < b else (b, a) for a, b in pairs)
     placed = {m for p in pairs for m in p}
@@ -130,8 +134,9 @@ def _pair_part(members, track, penalties, now, rules, seed):
     groups: list[tuple[int, ...]] = list(pairs)
     unplaced = []
     trio_made = False
-    for m in left:
-        if not trio_made:
+    for tries, m in enumerate(left):
+        # a few tries find the trio; beyond that the rules strand these members anyway
+        if not trio_made and tries < TRIO_TRIES:
             if m == third:
                 made = make_trio(scorer, pairs, m, dummy or {}, len(members))
             else:

@@ -19,6 +19,7 @@ EXACT_LIMIT = 300  # above this many members the full graph costs more than the 
 BLOCK = 500  # members per timezone-sorted block, solved exactly on its sparse graph
 TOP_K = 8  # best candidates kept per member in the sparse graph
 RANDOM_K = 3  # random candidates per member that keep the sparse graph well connected
+STRANDED = 64  # leftovers offered a swap into existing pairs
 
 
 def edge_base(scorer: Scorer) -> int:
@@ -106,6 +107,16 @@ def match(scorer: Scorer, members: list[int], dummy: dict[int, int] | None):
 
 
 def _sparse_match(scorer: Scorer, members: list[int], dummy: dict[int, int] | None, base: int):
+    pairs, leftovers = _block_pass(scorer, members, base)
+    if len(leftovers) > 1:
+        # a block's odd member usually finds a like one left over by a neighbouring block
+        more, leftovers = _block_pass(scorer, leftovers, base)
+        pairs.extend(more)
+    return _repair(scorer, pairs, leftovers, dummy, base)
+
+
+def _block_pass(scorer: Scorer, members: list[int], base: int):
+    """Timezone-sorted blocks, each matched exactly on its sparse graph."""
     order = sorted(members, key=lambda m: (scorer.offsets[m], m))
     blocks = max(1, round(len(order) / BLOCK))
     size = -(-len(order) // blocks)
@@ -114,41 +125,40 @@ def _sparse_match(scorer: Scorer, members: list[int], dummy: dict[int, int] | No
     leftovers: list[int] = []
     for start in range(0, len(order), size):
         chunk = order[start : start + size]
-        got, _ = _solve(chunk, _sparse_edges(scorer, chunk, base), None)
+        edges = _dense_edges if len(chunk) <= EXACT_LIMIT else _sparse_edges
+        got, _ = _solve(chunk, edges(scorer, chunk, base), None)
         pairs.extend(got)
         placed = {m for p in got for m in p}
         leftovers.extend(m for m in chunk if m not in placed)
-    return _repair(scorer, pairs, leftovers, dummy, base)
+    return pairs, leftovers
 
 
 def _repair(scorer, pairs, leftovers, dummy, base):
-    """Re-solve the leftovers together with the pairs they could break into, so
-    a member stranded by the sparse graph finds a partner through a swap."""
+    """Re-solve the leftovers together with the pairs they could break into, so a
+    member stranded by the sparse graph finds a partner through a swap. Only the
+    first STRANDED leftovers are offered swaps: more means the rules, not the
+    sparse graph, strand them, and they are told so."""
     if not leftovers and not dummy:
         return pairs, None
     partner = {}
     for a, b in pairs:
         partner[a], partner[b] = b, a
     pool = set(leftovers)
-    idx = np.array(leftovers, dtype=np.int64)
     matched = np.array(sorted(partner), dtype=np.int64)
-    if len(idx) and len(matched):
-        scores = scorer.block(idx, matched)
-        for row in range(len(idx)):
-            near = np.argpartition(-scores[row], min(TOP_K, len(matched) - 1))[:TOP_K]
-            for c in near.tolist():
-                if scores[row, c] > NEG // 2:
-                    m = int(matched[c])
-                    pool.update((m, partner[m]))
+    for m in leftovers[:STRANDED] if len(matched) else ():
+        scores = scorer.block(np.array([m]), matched)[0]
+        near = np.argpartition(-scores, min(TOP_K, len(matched) - 1))[:TOP_K]
+        for c in near.tolist():
+            if scores[c] > NEG // 2:
+                other = int(matched[c])
+                pool.update((other, partner[other]))
     if dummy:
         # the trio's third comes from the whole part: keep the best few dummy candidates in play
         for m in sorted(dummy, key=lambda m: (-dummy[m], m))[: 2 * TOP_K]:
-            if m in partner:
-                pool.update((m, partner[m]))
-            else:
-                pool.add(m)
+            pool.update((m, partner[m]) if m in partner else (m,))
     nodes = sorted(pool)
     kept = [p for p in pairs if p[0] not in pool]
     sub_dummy = {m: w for m, w in dummy.items() if m in pool} if dummy else None
-    got, third = _solve(nodes, _dense_edges(scorer, nodes, base), sub_dummy)
+    edges = _dense_edges if len(nodes) <= EXACT_LIMIT else _sparse_edges
+    got, third = _solve(nodes, edges(scorer, nodes, base), sub_dummy)
     return kept + got, third

@@ -111,3 +111,33 @@ def _best_swap(part: _Part, pairs, third: int, host: int, prefs: dict[int, int])
             if gain > best_gain:
                 best, best_gain = (k, leaving, staying, new_host), gain
     return best
+
+
+ENUMERATE = 64  # odd parts up to this size try every member as the trio's third
+
+
+def best_third(scorer: Scorer, members: list[int], prefs: dict[int, int]):
+    """For a small odd part: match the others exactly for every choice of third and
+    keep the best whole round. The dummy partner cannot see how the third fits the
+    pair it joins; at this size trying them all costs a few milliseconds."""
+    from bot.pairing_match import _dense_edges, _solve, edge_base
+
+    base = edge_base(scorer)
+    edges = _dense_edges(scorer, members, base)
+    weight_of = {(a, b): w - base for a, b, w in edges}
+    part = _Part(scorer, len(scorer.ids))
+    best_key, best = None, ([], None)
+    for x in members:
+        rest = [m for m in members if m != x]
+        pairs, _ = _solve(rest, [e for e in edges if x != e[0] and x != e[1]], None)
+        pairs = sorted((a, b) if a < b else (b, a) for a, b in pairs)
+        weight = sum(weight_of[p] for p in pairs)
+        fit = _fit(part.row(x), *_columns(pairs)) if pairs else np.array([NEG])
+        host = int(np.argmax(fit))
+        joined = bool(fit[host] > NEG // 2)
+        # most members placed first, then the round's total score
+        total = weight + (int(fit[host]) + prefs.get(x, 0) if joined else 0)
+        key = (len(pairs) + joined, total)
+        if best_key is None or key > best_key:
+            best_key, best = key, (pairs, x)
+    return best
