@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import pairing, pairing_match
 from bot.pairing import Candidate, PairingRules, PastPair, pair
 from bot.pairing_weights import level_of
 
@@ -141,3 +144,31 @@ def test_no_repeat_while_a_repeat_free_pairing_exists(case):
         for k, a in enumerate(g.members):
             for b in g.members[k + 1 :]:
                 assert frozenset((a, b)) not in met
+
+
+@settings(max_examples=150, deadline=None)
+@given(rounds(max_size=40))
+def test_the_large_round_route_is_valid_too(case):
+    """The block-and-repair route, shrunk so small rounds take it."""
+    people, history, rules, seed = case
+    small = {"EXACT_LIMIT": 6, "BLOCK": 8, "TOP_K": 3, "RANDOM_K": 1, "STRANDED": 4}
+    with ExitStack() as stack:
+        for name, value in small.items():
+            stack.enter_context(patch.object(pairing_match, name, value))
+        stack.enter_context(patch.object(pairing, "ENUMERATE", 1))
+        result = pair(people, history, seed=seed, now=NOW, rules=rules)
+        assert pair(people, history, seed=seed, now=NOW, rules=rules) == result
+    by_id = {c.id: c for c in people}
+    placed = [m for g in result.groups for m in g.members]
+    assert sorted(placed + [u.id for u in result.unplaced]) == sorted(by_id)
+    trios = Counter()
+    for g in result.groups:
+        assert len(g.members) in (2, 3)
+        members = [by_id[m] for m in g.members]
+        assert all(fits(a, b, rules) for k, a in enumerate(members) for b in members[k + 1 :])
+        trios[part_of(members[0], rules)] += len(g.members) == 3
+    assert all(n <= 1 for n in trios.values())
+    left = [by_id[u.id] for u in result.unplaced]
+    for k, a in enumerate(left):
+        for b in left[k + 1 :]:
+            assert not fits(a, b, rules)
