@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from bot import scoring
 from bot.scoring import RatingPoint, SessionPoint, leaderboard
 
 
@@ -69,7 +70,17 @@ def rank_correlations(members: int = 300, weeks: int = 12, seed: int = 3) -> dic
         for st in leaderboard(ratings, sessions, now=now, tz="UTC", period="all")
     }
     calibrated = [board[m] for m in rated]
-    return {"plain": spearman(truth, plain), "calibrated": spearman(truth, calibrated)}
+    # shrinkage alone, no leniency removed: how much of the gain is calibration
+    mean = sum(r.overall for r in ratings) / len(ratings)
+    shrunk = [
+        mean + sum(v - mean for v in received[m]) / (len(received[m]) + scoring.MEMBER_PRIOR)
+        for m in rated
+    ]
+    return {
+        "plain": spearman(truth, plain),
+        "shrunk_only": spearman(truth, shrunk),
+        "calibrated": spearman(truth, calibrated),
+    }
 
 
 if __name__ == "__main__":

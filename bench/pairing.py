@@ -77,6 +77,7 @@ def collect(quick: bool) -> dict:
     corr = rank_correlations(members=1000)
     figures["mockround"]["rank_corr_plain"] = corr["plain"]
     figures["mockround"]["rank_corr_calibrated"] = corr["calibrated"]
+    details["rank_corr_shrunk_only"] = corr["shrunk_only"]
     details["seconds_total"] = time.perf_counter() - started
     return {**figures["mockround"], **figures, "targets": TARGETS, "details": details}
 
@@ -108,6 +109,9 @@ def show(result: dict) -> None:
     print(
         "leaderboard detail (ms): "
         + ", ".join(f"{k}={v:.1f}" for k, v in board.items() if k.endswith("_ms"))
+    )
+    print(
+        f"rank correlation with shrinkage alone: {result['details']['rank_corr_shrunk_only']:.4f}"
     )
     print(f"total benchmark time: {result['details']['seconds_total']:.0f} s")
 
