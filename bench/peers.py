@@ -105,11 +105,6 @@ def total_score(
 ) -> tuple[int, int]:
     """(sum of pair scores, pairs the rules forbid). A forbidden pair still counts
     its plain level misfit so a peer that ignores levels is not scored as -infinity."""
-    scorer = Scorer(
-        people, rules, now, repeat_penalties(history, {c.id for c in people}, now, rules)
-    )
-    where = {c.id: k for k, c in enumerate(people)}
-    total, forbidden = 0, 0
     loose = PairingRules(
         level_gap=9,
         repeat_penalty=rules.repeat_penalty,
@@ -118,7 +113,10 @@ def total_score(
         level_weight=rules.level_weight,
         role_weight=rules.role_weight,
     )
-    scorer.rules = loose
+    met = repeat_penalties(history, {c.id for c in people}, now, rules)
+    scorer = Scorer(people, loose, now, met)  # scores forbidden pairs by their plain misfit
+    where = {c.id: k for k, c in enumerate(people)}
+    total, forbidden = 0, 0
     for group in groups:
         if len(group) != 2:
             continue  # quality runs use even counts; a trio's third is not a pair score

@@ -96,21 +96,27 @@ class Scorer:
         self.need = np.array([c.interviewed - c.candidated for c in candidates], dtype=np.int64)
         self.tracks = [c.track for c in candidates]
         self.met = met
+        # zone and level take few values: score every (zone, level) class pair once and
+        # gather, instead of recomputing overlaps for each of the block's pairs
+        zones, zone_of = np.unique(self.offsets, return_inverse=True)
+        levels = len(LEVEL_INDEX)
+        self.klass = zone_of.astype(np.int64) * levels + self.levels
+        overlap = waking_overlap_hours(zones[:, None], zones[None, :])
+        tz = np.rint(rules.timezone_weight * overlap / WAKING_HOURS).astype(np.int64)
+        gap = np.abs(np.arange(levels)[:, None] - np.arange(levels)[None, :])
+        fit = np.where(gap > rules.level_gap, NEG, rules.level_weight * (1 - gap))
+        self.table = (tz[:, None, :, None] + fit[None, :, None, :]).reshape(
+            len(zones) * levels, len(zones) * levels
+        )
 
     def penalty(self, i: int, j: int) -> int:
         return self.met.get(self.ids[i], {}).get(self.ids[j], 0)
 
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Scores of rows x cols without repeat penalties; forbidden pairs are ``-inf``-like."""
-        r = self.rules
-        overlap = waking_overlap_hours(self.offsets[rows][:, None], self.offsets[cols][None, :])
-        tz = np.rint(r.timezone_weight * overlap / WAKING_HOURS).astype(np.int64)
-        gap = np.abs(self.levels[rows][:, None] - self.levels[cols][None, :])
-        level = r.level_weight * (1 - gap)
+        score = self.table[self.klass[rows][:, None], self.klass[cols][None, :]]
         role_gap = np.minimum(np.abs(self.need[rows][:, None] - self.need[cols][None, :]), 2)
-        role = (r.role_weight * role_gap) // 2
-        score = tz + level + role
-        score[gap > r.level_gap] = NEG
+        score += (self.rules.role_weight * role_gap) // 2  # NEG stays far below NEG // 2
         return score
 
     def allowed(self, i: int, j: int) -> bool:
