@@ -87,15 +87,16 @@ def pair(
     now: datetime,
     rules: PairingRules = PairingRules(),  # noqa: B008 - frozen, safe as a default
 ) -> Pairing:
+    """Groups of two (one trio per odd part) maximising the total score; the same
+    inputs and seed give the same pairing in any process. A member listed twice is
+    placed once, by their first entry."""
     seen: set[str] = set()
     unique: list[Candidate] = []
     unplaced: list[Unplaced] = []
     for c in candidates:
-        if c.id in seen:
-            unplaced.append(Unplaced(c.id, "signed up twice this round; placed once"))
-            continue
-        seen.add(c.id)
-        unique.append(c)
+        if c.id not in seen:
+            seen.add(c.id)
+            unique.append(c)
     # the seed decides the order members are considered in, so equal scores break differently
     rng = random.Random(seed)
     rng.shuffle(unique)
