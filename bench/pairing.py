@@ -101,10 +101,10 @@ def show(result: dict) -> None:
     else:
         table = Table(title="mockround pairing and leaderboard benchmark")
         for name in header:
-            table.add_column(name, justify="left" if name == "figure" else "right")
+            table.add_column(name, justify="left" if name == "figure" else "right", no_wrap=True)
         for row in rows:
             table.add_row(*row)
-        Console().print(table)
+        Console(width=max(120, Console().width)).print(table)
     board = result["details"]["leaderboard"]
     print(
         "leaderboard detail (ms): "
