@@ -51,8 +51,10 @@ def collect(quick: bool) -> dict:
             figures[name][f"repeat_share_{key}"] = result["share"]
             figures[name][f"avoidable_repeats_{key}"] = result["avoidable"]
     for n in (1000,) if quick else (1000, 2000):
-        for name, value in quality(n).items():
-            figures[name][f"quality_{n}"] = value
+        for name, got in quality(n).items():
+            figures[name][f"quality_{n}"] = got["quality"]
+            figures[name][f"forbidden_pairs_{n}"] = got["forbidden_pairs"]
+            figures[name][f"shared_waking_hours_{n}"] = got["shared_waking_hours"]
 
     sizes = (1000, 10000) if quick else (1000, 10000, 100000)
     for name in PEERS:

@@ -18,7 +18,7 @@ from bench.peers import (
 )
 from bench.population import community, members
 from bot.pairing import Candidate, PairingRules, PastPair, pair
-from bot.pairing_weights import level_of
+from bot.pairing_weights import level_of, utc_offset_hours, waking_overlap_hours
 
 Peer = Callable[[Sequence[Candidate], Sequence[PastPair], int, datetime], list[tuple[str, ...]]]
 RULES = PairingRules()
@@ -81,16 +81,23 @@ def repeats(n: int, attendance: float, rounds: int = 20, seed: int = 7) -> dict[
     return out
 
 
-def quality(n: int, seed: int = 11) -> dict[str, float]:
-    """Each peer's total score as a fraction of the exact optimum (and forbidden pairs)."""
+def quality(n: int, seed: int = 11) -> dict[str, dict[str, float]]:
+    """Per peer: total score as a fraction of the exact optimum, pairs the level rules
+    forbid, and the mean waking hours a pair shares."""
     now = datetime(2026, 11, 23, 17, 0).astimezone()
     people, history = community(n, seed, now)
-    best, _ = total_score(exact_pairs(people, history, now, RULES), people, history, now, RULES)
+    exact = exact_pairs(people, history, now, RULES)
+    best, _ = total_score(exact, people, history, now, RULES)
+    offset = {c.id: utc_offset_hours(c.timezone, now) for c in people}
     out = {}
     for name, peer in PEERS.items():
-        if name == "exact":
-            out[name] = 1.0
-            continue
-        got, _ = total_score(peer(people, history, seed, now), people, history, now, RULES)
-        out[name] = got / best
+        groups = exact if name == "exact" else peer(people, history, seed, now)
+        got, forbidden = total_score(groups, people, history, now, RULES)
+        links = [link for g in groups for link in pair_links(g)]
+        shared = [float(waking_overlap_hours(offset[a], offset[b])) for a, b in links]
+        out[name] = {
+            "quality": got / best,
+            "forbidden_pairs": forbidden,
+            "shared_waking_hours": sum(shared) / len(shared),
+        }
     return out
