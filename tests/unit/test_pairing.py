@@ -186,3 +186,12 @@ def test_pair_and_its_inputs_cross_a_process_boundary():
     history = [PastPair("a", "b", NOW)]
     fn, args = pickle.loads(pickle.dumps((pair, (people, history))))
     assert fn(*args, seed=1, now=NOW) == pair(people, history, seed=1, now=NOW)
+
+
+def test_the_whole_trio_is_drawn_from_those_who_sat_out_longest_ago():
+    last_week = NOW - timedelta(weeks=1)
+    fresh = {"f1", "f2", "f3"}
+    people = [c(f"m{k}", last_sat_out=last_week) for k in range(6)] + [c(f) for f in sorted(fresh)]
+    for seed in range(5):
+        (trio,) = [g for g in pair(people, [], seed=seed, now=NOW).groups if len(g.members) == 3]
+        assert set(trio.members) == fresh
