@@ -16,9 +16,12 @@ from bot.commands import (
     Join,
     OpenRatingForm,
     ReportNoShow,
+    ShowGuide,
 )
 
-PATTERN = re.compile(r"^mr:(join|ready|done|noshow|rate|form)(?::([A-Za-z0-9_-]{1,40}))?(?::(\d{1,2}))?$")
+PATTERN = re.compile(
+    r"^mr:(join|ready|done|noshow|rate|guide|form)(?::([A-Za-z0-9_-]{1,40}))?(?::(\d{1,2}))?$"
+)
 
 
 def join() -> str:
@@ -35,6 +38,11 @@ def done(session_id: str) -> str:
 
 def noshow(session_id: str) -> str:
     return f"mr:noshow:{session_id}"
+
+
+def guide(session_id: str) -> str:
+    """Shows the interviewer the current turn's guide again, privately."""
+    return f"mr:guide:{session_id}"
 
 
 def rate(session_id: str, turn: int) -> str:
@@ -67,6 +75,8 @@ def decode(action_id: str, **ctx) -> Command:
         return ConfirmReady(**ctx, session_id=session_id)
     if verb == "done":
         return EndPhase(**ctx, session_id=session_id)
+    if verb == "guide":
+        return ShowGuide(**ctx, session_id=session_id)
     if verb == "noshow":
         return ReportNoShow(**ctx, session_id=session_id)
     if verb == "rate":

@@ -91,6 +91,11 @@ class ReportNoShow(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ShowGuide(Command):
+    session_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ShowLeaderboard(Command):
     period: str = "week"
     track: str | None = None
@@ -140,6 +145,7 @@ USAGE: dict[str, str] = {
     "rate": "rate",
     "ready": "ready",
     "done": "done",
+    "guide": "guide",
     "noshow": "noshow",
     "leaderboard": "leaderboard [week|month|all] [track=<track>]",
     "stats": "stats [@member]",
@@ -243,6 +249,7 @@ def parse_text(
         "rate": OpenRatingForm,
         "ready": ConfirmReady,
         "done": EndPhase,
+        "guide": ShowGuide,
         "noshow": ReportNoShow,
         "help": Help,
     }

@@ -24,7 +24,10 @@ def _turn_header(session: Session, turn: int, names: Names) -> str:
 
 
 def _controls(session: Session, noshow: bool = False) -> tuple[Button, ...]:
-    buttons = [Button(actions.done(session.id), "I'm done", "primary")]
+    buttons = [
+        Button(actions.done(session.id), "I'm done", "primary"),
+        Button(actions.guide(session.id), "My guide (interviewer)"),
+    ]
     if noshow:
         buttons.append(Button(actions.noshow(session.id), "No-show", "danger"))
     return tuple(buttons)
@@ -77,7 +80,8 @@ def prep(session: Session, names: Names, by_timer: bool) -> OutMessage:
         text=(
             f"{_times_up(by_timer, 'the previous step')}{_turn_header(session, turn, names)}\n"
             f"{names[t.candidate]}, read your question below and plan your answer; "
-            f"prep ends {DEADLINE}. {names[t.interviewer]}, your guide was sent to you privately."
+            f"prep ends {DEADLINE}. {names[t.interviewer]}, your guide was sent to you "
+            "privately (or press 'My guide')."
         ),
         buttons=_controls(session, noshow=turn == 0),
         deadline=session.phase_ends_at,

@@ -134,9 +134,12 @@ class Rounds:
             round_id, cfg.community, seed, kind, "running" if built else "done", now, unplaced
         )
         await self.store.create_round(rnd, built, tracks)
-        for member_id, reason in unplaced.items():
-            await self.chat.send(by_id[member_id].user, _unplaced_message(reason))
         await self.open_spaces(built, where)
+        for member_id, reason in unplaced.items():
+            try:
+                await self.chat.send(by_id[member_id].user, _unplaced_message(reason))
+            except Exception:  # closed DMs: the round itself must not fail for it
+                log.warning("could not tell %s why they sit out this round", member_id)
         return rnd, built
 
     async def _pair(self, cfg, members: list[Member], seed: int, now: datetime):

@@ -16,7 +16,7 @@ from bot.boards import Boards
 from bot.commands import BadInput
 from bot.community_admin import CommunityAdmin
 from bot.messages import OutMessage, Reply
-from bot.model import LEVELS, Member
+from bot.model import LEVELS, Member, Phase
 from bot.practice import Practice
 from bot.ratings import Ratings
 from bot.rounds import Rounds
@@ -83,6 +83,8 @@ class Service:
                     NoShowReported(cmd.actor),
                     "no-show recorded; session ended",
                 )
+            case c.ShowGuide():
+                return await self.show_guide(cmd)
             case c.ShowLeaderboard():
                 period = validation.period(cmd.period)
                 track = validation.track(cmd.track, self.bank.tracks()) if cmd.track else None
@@ -105,6 +107,17 @@ class Service:
         _, effects = await self.practice.apply(s.id, event)
         notes = [e.note for e in effects if isinstance(e, Acknowledged)]
         return Reply.ok(notes[0] if notes else done_text)
+
+    async def show_guide(self, cmd: c.ShowGuide) -> Reply:
+        s = await self.practice.live_session_of(cmd.actor, cmd.session_id)
+        if s.phase not in (Phase.PREP, Phase.ANSWER, Phase.FEEDBACK):
+            raise InvalidTransition("the guide is shown once a turn has started")
+        turn = s.turn
+        if turn.interviewer != cmd.actor:
+            raise InvalidTransition("only this turn's interviewer gets the guide")
+        q = self.bank.question(turn.question_id)
+        names = await self.practice.names(s)
+        return Reply(message=presenter.guide(q, self.bank.rubric_for(q), names[turn.candidate]))
 
     # --- membership ----------------------------------------------------------------
 
@@ -239,6 +252,7 @@ def help_message(is_admin: bool) -> OutMessage:
         "question",
         "ready",
         "done",
+        "guide",
         "noshow",
         "rate",
         "leaderboard",

@@ -227,3 +227,19 @@ async def test_questions_are_new_to_both_members_and_follow_the_enabled_packs(ap
     await start_round(app)
     (s,) = await app.store.round_sessions((await app.store.latest_round("console:demo")).id)
     assert {app.bank.question(t.question_id).pack for t in s.turns} == {"behavioral-eng"}
+
+
+async def test_the_interviewer_can_open_the_guide_again_and_only_they_can(app):
+    await join(app, "ann", "bob")
+    await start_round(app)
+    (s,) = await app.store.round_sessions((await app.store.latest_round("console:demo")).id)
+    early = await app.service.handle(c.ShowGuide(actor=s.members[0]))
+    assert early.error and "once a turn has started" in early.text
+    for m in s.members:
+        await app.service.handle(c.ConfirmReady(actor=m))
+    turn = s.turns[0]
+    mine = await app.service.handle(c.ShowGuide(actor=turn.interviewer))
+    theirs = await app.service.handle(c.ShowGuide(actor=turn.candidate))
+    assert mine.message.kind == "guide" and mine.ephemeral
+    assert mine.message.title.endswith(app.bank.question(turn.question_id).title)
+    assert theirs.error and "only this turn's interviewer" in theirs.text
