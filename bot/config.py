@@ -17,7 +17,6 @@ from pydantic_settings import (
 )
 
 
-
 def _shipped_questions() -> Path:
     """The checkout's questions/ (editable installs, tests), else the copy a wheel installs."""
     beside = Path(__file__).resolve().parent.parent / "questions"
