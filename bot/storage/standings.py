@@ -21,7 +21,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Date, Float, Integer, String, Table, case, delete, func, select
+from sqlalchemy import (
+    Column,
+    Date,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    case,
+    cast,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -240,28 +253,62 @@ async def leaderboard(
 ) -> list[Standing]:
     """The same board as ``bot.scoring.leaderboard``, from the summaries; ``limit``
     keeps the first rows only (ranks stay true: the order is total)."""
+    q, score = await _board(conn, community, period, track, now, tz)
+    q = q.order_by(score.desc(), standing_periods.c.member)
+    if limit is not None:
+        q = q.limit(limit)
+    return [_standing(row, k) for k, row in enumerate((await conn.execute(q)).all(), start=1)]
+
+
+async def standing_of(
+    conn: AsyncConnection,
+    community: str,
+    member: str,
+    *,
+    period: str,
+    track: str | None,
+    now: datetime,
+    tz: str,
+) -> Standing | None:
+    """One member's line of the board, rank included, without reading the board."""
+    q, score = await _board(conn, community, period, track, now, tz)
+    p = standing_periods.c
+    row = (await conn.execute(q.where(p.member == member))).first()
+    if row is None:
+        return None
+    mine = row[4]
+    ahead = q.with_only_columns(func.count()).where(
+        (score > mine) | ((score == mine) & (p.member < member))
+    )
+    return _standing(row, 1 + (await conn.execute(ahead)).scalar_one())
+
+
+def _standing(row, rank: int) -> Standing:
+    member, got, raw, done, score, streak = row
+    return Standing(member, rank, float(score), raw / got if got else None, got, done, int(streak))
+
+
+async def _board(conn, community, period, track, now, tz):
+    """The board's rows and score expression: the score of ``bot.scoring``, computed
+    where the rows are so only the rows asked for travel."""
     start = period_start(period, now, tz)
     kind, first = ("all", ALL_TIME) if start is None else (period, start.date())
     mean = await _community_mean(conn, community)
     p, s = standing_periods.c, member_streaks.c
-    # the score of bot.scoring, computed where the rows are so only the top ones travel
     n = p.ratings
-    score = func.round(
+    raw = (
         mean
         + (p.calibrated_sum - n * mean) / (n + scoring.MEMBER_PRIOR)
-        + scoring.SESSION_POINTS * p.sessions / (p.sessions + scoring.SESSION_HALF),
-        9,
-    ).label("score")
+        + scoring.SESSION_POINTS * p.sessions / (p.sessions + scoring.SESSION_HALF)
+    )
+    if conn.dialect.name == "postgresql":
+        raw = cast(raw, Numeric)  # PostgreSQL rounds numerics only
+    # rounded like bot.scoring, so float noise never decides a tie
+    score = func.round(raw, 9).label("score")
     lapsed = s.last_week < week_start(now, tz) - timedelta(weeks=1)
+    streak = case((s.weeks.is_(None) | lapsed, 0), else_=s.weeks)
     q = (
-        select(
-            p.member,
-            p.ratings,
-            p.rating_sum,
-            p.sessions,
-            score,
-            case((s.weeks.is_(None) | lapsed, 0), else_=s.weeks),
-        )
+        select(p.member, p.ratings, p.rating_sum, p.sessions, score, streak)
         .select_from(
             standing_periods.outerjoin(
                 member_streaks, (s.community == p.community) & (s.member == p.member)
@@ -274,16 +321,8 @@ async def leaderboard(
             p.track == (ALL_TRACKS if track is None else track),
             (p.ratings > 0) | (p.sessions > 0),  # rows left by replaced ratings hold nothing
         )
-        .order_by(score.desc(), p.member)
     )
-    if limit is not None:
-        q = q.limit(limit)
-    return [
-        Standing(member, k, float(sc), raw / got if got else None, got, done, int(streak))
-        for k, (member, got, raw, done, sc, streak) in enumerate(
-            (await conn.execute(q)).all(), start=1
-        )
-    ]
+    return q, score
 
 
 async def rebuild(conn: AsyncConnection, community: str, tz: str) -> None:

@@ -164,3 +164,43 @@ async def test_a_streak_lapses_when_a_week_is_missed_without_new_sessions(conn):
     assert (await board(conn))[0].streak == 1
     later = NOW + timedelta(weeks=2)
     assert (await board(conn, now=later))[0].streak == 0
+
+
+async def test_one_members_line_matches_the_board(conn):
+    rng = random.Random(8)
+    for n in range(60):
+        a, b = rng.sample([f"m{k}" for k in range(12)], 2)
+        await rate(
+            conn, a, b, float(rng.randint(1, 5)), days_ago=rng.uniform(0, 20), session=f"s{n}"
+        )
+        await done(conn, b, days_ago=rng.uniform(0, 20))
+    await done(conn, "sessions-only")
+    for period in ("week", "month", "all"):
+        full = await board(conn, period)
+        for line in full:
+            got = await standings.standing_of(
+                conn, COMMUNITY, line.member, period=period, track=None, now=NOW, tz="UTC"
+            )
+            assert got == line
+    missing = await standings.standing_of(
+        conn, COMMUNITY, "nobody", period="all", track=None, now=NOW, tz="UTC"
+    )
+    assert missing is None
+
+
+async def test_the_board_query_rounds_numerics_on_postgresql():
+    from sqlalchemy.dialects import postgresql
+
+    class Conn:  # just enough of a connection to build the query
+        dialect = postgresql.dialect()
+
+        async def execute(self, _q):
+            class Empty:
+                def first(self):
+                    return None
+
+            return Empty()
+
+    q, _ = await standings._board(Conn(), COMMUNITY, "all", None, NOW, "UTC")
+    sql = str(q.compile(dialect=postgresql.dialect()))
+    assert "round(CAST(" in sql and "AS NUMERIC), " in sql
