@@ -120,6 +120,13 @@ async def measure(path: Path) -> dict[str, float]:
                     name = f"{period}{'' if track is None else '_track'}"
                     name += "_top10_ms" if limit else "_full_ms"
                     out[name] = await _time(query)
+
+        async def one_line():
+            return await standings.standing_of(
+                conn, COMMUNITY, "u4242", period="all", track=None, now=NOW, tz="UTC"
+            )
+
+        out["standing_of_ms"] = await _time(one_line)
         since = (NOW - timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S")
         raw_sql = (
             "SELECT ratee, COUNT(*), SUM(overall) FROM ratings WHERE community = ? "

@@ -1,9 +1,12 @@
 """The odd member out: which pair grows into the round's trio.
 
-The matching (with a dummy partner) proposes a third; a local search then
-tries swapping the third with a member of another pair, because the dummy
-cannot see how well its pick fits an existing pair, and a trio that repeats
-an earlier partner is the first thing members notice.
+Small odd parts try every member as the third (the others matched exactly).
+Larger ones take the matching's dummy partner's pick. Either way a local
+search follows: swap the third with a paired member, or re-pair the host pair
+with another pair, because the dummy cannot see how well its pick fits an
+existing pair, and a trio that repeats an earlier partner is the first thing
+members notice. Every trio member counts as having sat out, so the host pair's
+turn weighs in too.
 """
 
 from __future__ import annotations
