@@ -100,6 +100,10 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
     async def done(interaction: discord.Interaction) -> None:
         await answers.command(interaction, c.EndPhase)
 
+    @group.command(name="guide", description="Interviewer: show this turn's guide again, privately")
+    async def guide(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.ShowGuide)
+
     @group.command(name="noshow", description="Report that my partner did not show up")
     async def noshow(interaction: discord.Interaction) -> None:
         await answers.command(interaction, c.ReportNoShow)

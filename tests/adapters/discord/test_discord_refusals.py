@@ -76,6 +76,7 @@ async def test_slash_commands_are_synced_with_typed_options(harness: Harness) ->
         "ready",
         "done",
         "noshow",
+        "guide",
         "leaderboard",
         "stats",
         "help",
