@@ -98,14 +98,21 @@ def period_start(period: str, now: datetime, tz: str) -> datetime | None:
 def streak(session_times: Sequence[datetime], *, now: datetime, tz: str) -> int:
     """Consecutive weeks (Monday to Sunday in ``tz``) with a completed session, counting
     back from this week; an empty current week does not break the streak yet."""
-    weeks = {week_start(t, tz) for t in session_times if t <= now}
-    current = week_start(now, tz)
-    if current not in weeks:
-        current -= timedelta(weeks=1)
+    zone = ZoneInfo(tz)
+    expected = week_start(now, tz)
     count = 0
-    while current in weeks:
-        count += 1
-        current -= timedelta(weeks=1)
+    # newest first, stopping at the first gap: only the run's own sessions are converted
+    for t in sorted((t for t in session_times if t <= now), reverse=True):
+        local = t.astimezone(zone).date()
+        week = local - timedelta(days=local.weekday())
+        if week == expected:
+            count += 1
+            expected -= timedelta(weeks=1)
+        elif week < expected:
+            if count == 0 and week == expected - timedelta(weeks=1):
+                count, expected = 1, week - timedelta(weeks=1)  # this week still empty
+            else:
+                break
     return count
 
 
@@ -148,10 +155,6 @@ def participation(sessions: int) -> float:
     return SESSION_POINTS * sessions / (sessions + SESSION_HALF)
 
 
-def _in_period(at: datetime, start: datetime | None, now: datetime) -> bool:
-    return at <= now and (start is None or at >= start)
-
-
 def leaderboard(
     ratings: Sequence[RatingPoint],
     sessions: Sequence[SessionPoint],
@@ -168,14 +171,14 @@ def leaderboard(
     deviation: dict[str, float] = defaultdict(float)
     raw: dict[str, list[float]] = defaultdict(list)
     for r in ratings:
-        if _in_period(r.at, start, now) and (track is None or r.track == track):
+        if r.at <= now and (start is None or r.at >= start) and track in (None, r.track):
             deviation[r.ratee] += r.overall - lenient.get(r.rater, 0.0) - mean
             raw[r.ratee].append(r.overall)
     done: dict[str, int] = defaultdict(int)
     times: dict[str, list[datetime]] = defaultdict(list)
     for s in sessions:
         times[s.member].append(s.at)
-        if _in_period(s.at, start, now) and (track is None or s.track == track):
+        if s.at <= now and (start is None or s.at >= start) and track in (None, s.track):
             done[s.member] += 1
     rows = []
     for member in set(raw) | set(done):

@@ -14,6 +14,7 @@ from bot.scoring import (
     period_start,
     rater_effects,
     streak,
+    week_start,
 )
 
 # a Wednesday afternoon
@@ -201,3 +202,24 @@ def test_every_board_is_a_total_order_of_exactly_the_active_members(data, period
         assert (a.score, b.member) >= (b.score, a.member)
     for row in result:
         assert (row.mean is None) == (row.ratings == 0)
+
+
+def _streak_by_sets(times, now, tz):
+    weeks = {week_start(t, tz) for t in times if t <= now}
+    current = week_start(now, tz)
+    if current not in weeks:
+        current -= timedelta(weeks=1)
+    count = 0
+    while current in weeks:
+        count, current = count + 1, current - timedelta(weeks=1)
+    return count
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.floats(-20, 24 * 60), max_size=30),
+    st.sampled_from(["UTC", "America/Los_Angeles", "Pacific/Auckland", "Asia/Kathmandu"]),
+)
+def test_streak_agrees_with_counting_weeks_one_by_one(hours_ago, tz):
+    times = [NOW - timedelta(hours=h) for h in hours_ago]
+    assert streak(times, now=NOW, tz=tz) == _streak_by_sets(times, NOW, tz)
