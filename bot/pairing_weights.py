@@ -66,6 +66,8 @@ def repeat_penalties(history: Iterable, ids: set[str], now: datetime, rules) -> 
             weeks = max(0.0, (now - p.when).total_seconds() / (7 * 86400.0))
             cost = rules.repeat_penalty * 0.5 ** (weeks / rules.repeat_half_life_weeks)
             decay[p.when] = cost
+        if cost < 0.5:
+            continue  # ten half-lives on, a meeting no longer moves the integer score
         key = (a, b) if a < b else (b, a)
         raw[key] = raw.get(key, 0.0) + cost
     cap = 4 * rules.repeat_penalty
