@@ -175,8 +175,10 @@ def _reason(c: Candidate, rules: PairingRules, track: str) -> str:
     where = f" in track '{track}'" if track else ""
     if rules.level_gap >= 2:
         return f"odd one out{where} and no group could take a third this round"
+    if rules.level_gap <= 0:
+        return f"no other {c.level} member{where} was free to pair this round"
     span = LEVEL_WORDS.get(rules.level_gap, f"{rules.level_gap} levels")
-    return f"nobody free within {span} of {c.level}{where} this round"
+    return f"nobody within {span} of {c.level}{where} was free to pair this round"
 
 
 def _tie(seed: int, member: str) -> bytes:

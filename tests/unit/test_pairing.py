@@ -73,6 +73,8 @@ def test_levels_too_far_apart_never_meet_and_are_told_why():
     assert set(reasons) == {"j", "s"}
     assert "one level of junior" in reasons["j"]
     assert "one level of senior" in reasons["s"]
+    same_only = pair(people, [], seed=0, now=NOW, rules=PairingRules(level_gap=0))
+    assert "no other junior member" in {u.id: u.reason for u in same_only.unplaced}["j"]
 
 
 def test_a_lone_member_is_unplaced_with_a_reason():
