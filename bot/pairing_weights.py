@@ -16,7 +16,7 @@ import numpy as np
 
 LEVEL_INDEX = {"junior": 0, "mid": 1, "senior": 2}
 WAKING_HOURS = 14.0  # 08:00-22:00 local: the window in which a session can be booked
-FORBIDDEN = None
+NEG = -(10**12)  # a forbidden pair: far below any real score, never an edge
 
 
 @lru_cache(maxsize=4096)
@@ -96,7 +96,6 @@ class Scorer:
         self.offsets = np.array([offsets[c.timezone] for c in candidates], dtype=np.float64)
         self.levels = np.array([level_of(c.level) for c in candidates], dtype=np.int64)
         self.need = np.array([c.interviewed - c.candidated for c in candidates], dtype=np.int64)
-        self.tracks = [c.track for c in candidates]
         self.met = met
         # zone and level take few values: score every (zone, level) class pair once and
         # gather, instead of recomputing overlaps for each of the block's pairs
@@ -120,16 +119,3 @@ class Scorer:
         role_gap = np.minimum(np.abs(self.need[rows][:, None] - self.need[cols][None, :]), 2)
         score += (self.rules.role_weight * role_gap) // 2  # NEG stays far below NEG // 2
         return score
-
-    def allowed(self, i: int, j: int) -> bool:
-        return i != j and abs(int(self.levels[i]) - int(self.levels[j])) <= self.rules.level_gap
-
-    def score(self, i: int, j: int) -> int | None:
-        """The full score of one pair, or None when the rules forbid it."""
-        if not self.allowed(i, j):
-            return FORBIDDEN
-        base = int(self.block(np.array([i]), np.array([j]))[0, 0])
-        return base - self.penalty(i, j)
-
-
-NEG = -(10**12)  # a forbidden pair: far below any real score, never an edge
