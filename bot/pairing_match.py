@@ -2,8 +2,10 @@
 
 Small parts are solved exactly on the full graph. Large parts use a sparse
 graph: each member's best candidates only, inside timezone-sorted blocks,
-each block solved exactly, then the leftovers repaired together. Measured:
-the sparse route keeps >99.5% of the optimum at a small fraction of the time.
+each block solved exactly, then the leftovers matched with each other and,
+if still stranded, re-solved with the pairs they could break into. Measured
+(bench/pairing.py): 99.98% of the optimum at 1,000 members in 0.14 s against
+3 s for the full graph, 99.9% at 2,000; 100,000 members in about 8 s.
 """
 
 from __future__ import annotations
