@@ -65,7 +65,7 @@ def summarise(ratings: Iterable[Any], sessions: Iterable[Any], tz: str) -> dict[
     periods: dict[tuple, dict[str, float]] = {}
     for (member, track, day), sums in days.items():
         for kind, start in buckets(day):
-            for tr in (track, ALL_TRACKS):
+            for tr in dict.fromkeys((track, ALL_TRACKS)):  # a track named "" counts once
                 into = periods.setdefault((kind, start, tr, member), dict.fromkeys(SUMS, 0))
                 for k in SUMS:
                     into[k] += sums[k]

@@ -115,20 +115,22 @@ def create_tables(sync_conn) -> None:
     metadata.create_all(sync_conn, tables=list(TABLES))
 
 
-async def _bump(conn: AsyncConnection, table: Table, key: dict, inc: dict) -> None:
-    """Add ``inc`` to the row at ``key``, creating it if missing (one statement)."""
+async def _bump(conn: AsyncConnection, table: Table, keys: list[dict], inc: dict) -> None:
+    """Add ``inc`` to each row at ``keys``, creating rows that are missing (one statement)."""
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    ins = dialect.insert(table).values(**key, **inc)
+    ins = dialect.insert(table).values([{**key, **inc} for key in keys])
     update = {c: table.c[c] + ins.excluded[c] for c in inc}
-    await conn.execute(ins.on_conflict_do_update(index_elements=list(key), set_=update))
+    await conn.execute(ins.on_conflict_do_update(index_elements=list(keys[0]), set_=update))
 
 
 async def _add(conn, community, member, track, day, inc: dict) -> None:
-    full = {k: inc.get(k, 0) for k in SUMS}
-    for kind, start in buckets(day):
-        for tr in (track, ALL_TRACKS):
-            key = dict(community=community, kind=kind, start=start, track=tr, member=member)
-            await _bump(conn, standing_periods, key, full)
+    """Count towards the day's week, month and all time, for the track and for all tracks."""
+    keys = [
+        dict(community=community, kind=kind, start=start, track=tr, member=member)
+        for kind, start in buckets(day)
+        for tr in dict.fromkeys((track, ALL_TRACKS))  # a track named "" counts once
+    ]
+    await _bump(conn, standing_periods, keys, {k: inc.get(k, 0) for k in SUMS})
 
 
 async def _expected(conn, community: str, ratee: str) -> float:
@@ -207,9 +209,9 @@ async def _apply(conn, c, sign: int) -> None:
     sums = {"ratings": sign, "rating_sum": sign * overall, "calibrated_sum": sign * c["calibrated"]}
     await _add(conn, community, c["ratee"], c["track"], c["day"], sums)
     inc = {"ratings": sign, "rating_sum": sign * overall}
-    await _bump(conn, standing_community, {"community": community}, inc)
+    await _bump(conn, standing_community, [{"community": community}], inc)
     inc = {"given": sign, "deviation_sum": sign * c["deviation"]}
-    await _bump(conn, rater_leniency, {"community": community, "rater": c["rater"]}, inc)
+    await _bump(conn, rater_leniency, [{"community": community, "rater": c["rater"]}], inc)
 
 
 async def record_session(

@@ -204,3 +204,10 @@ async def test_the_board_query_rounds_numerics_on_postgresql():
     q, _ = await standings._board(Conn(), COMMUNITY, "all", None, NOW, "UTC")
     sql = str(q.compile(dialect=postgresql.dialect()))
     assert "round(CAST(" in sql and "AS NUMERIC), " in sql
+
+
+async def test_a_track_without_a_name_is_counted_once(conn):
+    await rate(conn, "x", "a", 4.0, track="")
+    await done(conn, "a", track="")
+    (line,) = await board(conn)
+    assert (line.ratings, line.sessions) == (1, 1)
