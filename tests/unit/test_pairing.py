@@ -187,7 +187,9 @@ def test_pair_and_its_inputs_cross_a_process_boundary():
     people = [c("a"), c("b")]
     history = [PastPair("a", "b", NOW)]
     fn, args = pickle.loads(pickle.dumps((pair, (people, history))))
-    assert fn(*args, seed=1, now=NOW) == pair(people, history, seed=1, now=NOW)
+    result = fn(*args, seed=1, now=NOW, rules=PairingRules(level_gap=0))
+    assert pickle.loads(pickle.dumps(result)) == result
+    assert result == pair(people, history, seed=1, now=NOW, rules=PairingRules(level_gap=0))
 
 
 def test_the_whole_trio_is_drawn_from_those_who_sat_out_longest_ago():
