@@ -80,6 +80,9 @@ def collect(quick: bool) -> dict:
     figures["mockround"]["rank_corr_plain"] = corr["plain"]
     figures["mockround"]["rank_corr_calibrated"] = corr["calibrated"]
     details["rank_corr_shrunk_only"] = corr["shrunk_only"]
+    for name in PEERS:  # every peer carries every headline key; null where it does not apply
+        for key in TARGETS:
+            figures[name].setdefault(key, None)
     details["seconds_total"] = time.perf_counter() - started
     return {**figures["mockround"], **figures, "targets": TARGETS, "details": details}
 
