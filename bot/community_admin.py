@@ -75,6 +75,8 @@ class CommunityAdmin:
             changes.update(self._setting(key, value))
         new = replace(cfg, **changes)
         await self.store.save_config(new)
+        if new.timezone != cfg.timezone:  # weeks and months now start at other moments
+            await self.store.rebuild_standings(new.community, new.timezone)
         return Reply(text="Settings saved.", message=config_message(new))
 
     def _setting(self, key: str, value: str) -> dict:

@@ -33,7 +33,9 @@ class OutMessage:
     reactions: tuple[str, ...] = ()  # emoji the bot adds so members can react with one click
     deadline: datetime | None = None  # fills the {deadline} token
     mentions: tuple[UserRef, ...] = ()
-    kind: str = "info"  # info | signup | question | guide | timer | feedback | leaderboard | stats | error
+    kind: str = (
+        "info"  # info | signup | question | guide | timer | feedback | leaderboard | stats | error
+    )
 
 
 @dataclass(frozen=True, slots=True)

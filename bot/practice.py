@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from bot import presenter, sessions
 from bot.messages import OutMessage
-from bot.model import Phase, Session, Timer, UserRef
+from bot.model import CommunityConfig, Phase, Session, Timer, UserRef
 from bot.ports import ChatPort, Clock
 from bot.question_bank import QuestionBank
 from bot.sessions import InvalidTransition
@@ -38,8 +38,7 @@ class Practice:
             out[m] = member.name if member else m.id
         return out
 
-    async def timings(self, s: Session) -> sessions.Timings:
-        cfg = await self.store.get_config(s.community)
+    def timings(self, s: Session, cfg: CommunityConfig) -> sessions.Timings:
         answers = tuple(
             timedelta(minutes=cfg.answer_minutes or self._minutes(t.question_id)) for t in s.turns
         )
@@ -63,7 +62,8 @@ class Practice:
             if s is None:
                 raise InvalidTransition("that session does not exist")
             now = self.clock.now()
-            new, effects = sessions.advance(s, event, now, await self.timings(s))
+            cfg = await self.store.get_config(s.community)
+            new, effects = sessions.advance(s, event, now, self.timings(s, cfg))
             if new == s:
                 return new, effects
             arm = []
@@ -74,7 +74,8 @@ class Practice:
                         checkpoint = e.due_at - CHECKPOINT_BEFORE
                         if checkpoint - now >= CHECKPOINT_BEFORE:
                             arm.append(("checkpoint", e.key, checkpoint))
-            for timer in await self.store.save_transition(new, arm=arm, now=now):
+            saved = await self.store.save_transition(new, arm=arm, now=now, tz=cfg.timezone)
+            for timer in saved:
                 self._arm(timer)
         await self._tell(new, effects)
         return new, effects

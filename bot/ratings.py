@@ -99,6 +99,7 @@ class Ratings:
             source=source,
             submitted_at=self.clock.now(),
         )
-        new = await self.store.save_rating(rating, s.community, track)
+        tz = (await self.store.get_config(s.community)).timezone
+        new = await self.store.save_rating(rating, s.community, track, tz)
         verb = "saved" if new else "updated"
         return Reply.ok(f"Rating {verb}: {overall}/5 for turn {turn + 1}. Thank you!")

@@ -28,6 +28,8 @@ from bot.sessions import Cancelled, InvalidTransition, SpaceOpened
 log = logging.getLogger(__name__)
 
 SIGNUP_LEAD = timedelta(days=1)
+# a meeting's penalty halves every few weeks; past this it no longer changes any pairing
+HISTORY = timedelta(weeks=80)
 POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps answering
 
 
@@ -148,7 +150,10 @@ class Rounds:
             Candidate(m.user.id, m.timezone, m.level, m.track, *roles.get(m.user.id, (0, 0, None)))
             for m in members
         ]
-        history = [PastPair(a, b, at) for a, b, at in await self.store.meetings(cfg.community)]
+        since = now - HISTORY
+        history = [
+            PastPair(a, b, at) for a, b, at in await self.store.meetings(cfg.community, since)
+        ]
         s = self.settings
         rules = PairingRules(
             level_gap=cfg.level_gap,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, insert, select, update
 
-from bot.storage import schema
+from bot.storage import schema, standings
 
 Step = Callable[[Connection], None]
 
@@ -15,7 +15,9 @@ def _v1(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(schema.VERSION_1))
 
 
-MIGRATIONS: list[tuple[int, Step]] = [(1, _v1)]
+# 2: leaderboard summaries kept up to date on every rating (bot.storage.standings)
+MIGRATIONS: list[tuple[int, Step]] = [(1, _v1), (2, standings.create_tables)]
+SUMMARIES_SINCE = 2
 
 
 def current_version(conn: Connection) -> int:

@@ -8,59 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
 
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.model import (
     CommunityConfig,
     Member,
-    MessageRef,
-    Rating,
     Round,
     Session,
     Timer,
     UserRef,
 )
-from bot.storage import codec, migrations
+from bot.storage import codec, standings
 from bot.storage import schema as t
+from bot.storage.sql_ratings import RatingStore
+from bot.storage.sql_timers import TimerStore
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
-    cur.execute("PRAGMA synchronous=NORMAL")  # durable at each commit in WAL mode
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.close()
-
-
-class SqlStore:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        if url.startswith("sqlite"):
-            path = url.split(":///", 1)[1] if ":///" in url else ""
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_async_engine(url)
-        self._dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
-        if self._dialect == "sqlite":
-            event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
-
-    async def migrate(self) -> int:
-        async with self._engine.begin() as conn:
-            return await conn.run_sync(migrations.migrate)
-
-    async def close(self) -> None:
-        await self._engine.dispose()
-
-    def _upsert(self, table, values: dict, keys: Sequence[str]):
-        ins = (sqlite.insert if self._dialect == "sqlite" else postgresql.insert)(table).values(
-            **values
-        )
-        changed = {k: v for k, v in values.items() if k not in keys}
-        return ins.on_conflict_do_update(index_elements=list(keys), set_=changed)
+class SqlStore(RatingStore, TimerStore):
+    """The Store on SQLAlchemy Core, async: SQLite and PostgreSQL alike."""
 
     # --- replayed platform events ---------------------------------------------
 
@@ -137,6 +105,14 @@ class SqlStore:
                 )
             ).all()
         return [codec.member_from_row(r._mapping) for r in rows]
+
+    async def member_names(self, community: str, ids: Sequence[str]) -> dict[str, str]:
+        m = t.members.c
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                select(m.user_id, m.name).where(m.community == community, m.user_id.in_(list(ids)))
+            )
+            return {r.user_id: r.name for r in rows}
 
     async def role_history(self, community: str) -> dict[str, tuple[int, int, datetime | None]]:
         """member id -> (times interviewer, times candidate, last time in a trio)."""
@@ -282,6 +258,7 @@ class SqlStore:
         claimed_timer: int | None = None,
         arm: Sequence[tuple[str, str, datetime]] = (),
         now: datetime,
+        tz: str = "UTC",
     ) -> list[Timer]:
         """Save a session's new state, retire its old timers and arm new ones, atomically."""
         row = codec.session_to_row(s)
@@ -293,22 +270,39 @@ class SqlStore:
                 .values(fired_at=now)
             )
             if s.phase.value == "done":
-                await conn.execute(
-                    update(t.participants)
-                    .where(t.participants.c.session_id == s.id)
-                    .values(completed_at=now)
-                )
+                await self._complete(conn, s, now, tz)
             armed = [
                 await self._add_timer(conn, s.community, k, s.id, key, due) for k, key, due in arm
             ]
         return armed
 
+    async def _complete(self, conn: AsyncConnection, s: Session, now: datetime, tz: str) -> None:
+        """Count the session once per member, even if a finished session is saved again."""
+        p = t.participants.c
+        rows = await conn.execute(
+            select(p.user_id, p.track).where(p.session_id == s.id, p.completed_at.is_(None))
+        )
+        for row in rows.all():
+            await conn.execute(
+                update(t.participants)
+                .where(p.session_id == s.id, p.user_id == row.user_id)
+                .values(completed_at=now)
+            )
+            await standings.record_session(
+                conn, community=s.community, member=row.user_id, track=row.track, at=now, tz=tz
+            )
+
     # --- pairing inputs ------------------------------------------------------------
 
-    async def meetings(self, community: str) -> list[tuple[str, str, datetime]]:
+    async def meetings(
+        self, community: str, since: datetime | None = None
+    ) -> list[tuple[str, str, datetime]]:
         m = t.meetings.c
+        q = select(m.a, m.b, m.at).where(m.community == community)
+        if since is not None:
+            q = q.where(m.at >= since)
         async with self._engine.connect() as conn:
-            rows = await conn.execute(select(m.a, m.b, m.at).where(m.community == community))
+            rows = await conn.execute(q)
             return [(r.a, r.b, r.at) for r in rows]
 
     async def answered_questions(self, community: str, user_ids: Iterable[str]) -> set[str]:
@@ -318,169 +312,3 @@ class SqlStore:
                 select(a.question_id).where(a.community == community, a.user_id.in_(list(user_ids)))
             )
             return {r.question_id for r in rows}
-
-    # --- messages members react to ------------------------------------------------------
-
-    async def link_message(
-        self,
-        ref: MessageRef,
-        community: str,
-        purpose: str,
-        session_id: str | None,
-        turn: int | None,
-    ) -> None:
-        values = {
-            "platform": ref.platform,
-            "workspace": ref.workspace,
-            "channel": ref.channel,
-            "message_id": ref.id,
-            "community": community,
-            "session_id": session_id,
-            "turn": turn,
-            "purpose": purpose,
-        }
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                self._upsert(
-                    t.message_links, values, ["platform", "workspace", "channel", "message_id"]
-                )
-            )
-
-    async def find_link(self, ref: MessageRef) -> tuple[str, str | None, int | None] | None:
-        ml = t.message_links.c
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(ml.purpose, ml.session_id, ml.turn).where(
-                        ml.platform == ref.platform,
-                        ml.workspace == ref.workspace,
-                        ml.channel == ref.channel,
-                        ml.message_id == ref.id,
-                    )
-                )
-            ).first()
-        return (row.purpose, row.session_id, row.turn) if row else None
-
-    # --- ratings ---------------------------------------------------------------------
-
-    async def save_rating(self, r: Rating, community: str, track: str) -> bool:
-        """Insert or replace the one rating per (session, turn, rater, ratee); True if new."""
-        key = ["session_id", "turn", "rater", "ratee"]
-        values = {
-            "community": community,
-            "session_id": r.session_id,
-            "turn": r.turn,
-            "rater": r.rater.id,
-            "ratee": r.ratee.id,
-            "overall": float(r.overall),
-            "scores": dict(r.scores),
-            "comment": r.comment,
-            "source": r.source,
-            "track": track,
-            "submitted_at": r.submitted_at,
-        }
-        rc = t.ratings.c
-        async with self._engine.begin() as conn:
-            existed = (
-                await conn.execute(
-                    select(func.count()).where(
-                        rc.session_id == r.session_id,
-                        rc.turn == r.turn,
-                        rc.rater == r.rater.id,
-                        rc.ratee == r.ratee.id,
-                    )
-                )
-            ).scalar()
-            await conn.execute(self._upsert(t.ratings, values, key))
-        return not existed
-
-    async def session_ratings(self, session_id: str) -> list[Rating]:
-        async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(select(t.ratings).where(t.ratings.c.session_id == session_id))
-            ).all()
-        return [
-            Rating(
-                session_id=r.session_id,
-                turn=r.turn,
-                rater=codec.user(r.community, r.rater),
-                ratee=codec.user(r.community, r.ratee),
-                overall=round(r.overall),
-                scores=dict(r.scores),
-                comment=r.comment,
-                source=r.source,
-                submitted_at=r.submitted_at,
-            )
-            for r in rows
-        ]
-
-    async def rating_rows(self, community: str, since: datetime | None = None):
-        """(rater, ratee, overall, submitted_at, track, scores) for the leaderboard and stats."""
-        rc = t.ratings.c
-        q = select(rc.rater, rc.ratee, rc.overall, rc.submitted_at, rc.track, rc.scores).where(
-            rc.community == community
-        )
-        if since is not None:
-            q = q.where(rc.submitted_at >= since)
-        async with self._engine.connect() as conn:
-            return (await conn.execute(q)).all()
-
-    async def completed_rows(self, community: str, since: datetime | None = None):
-        """(user_id, completed_at, track) of every completed session participation."""
-        p = t.participants.c
-        q = select(p.user_id, p.completed_at, p.track).where(
-            p.community == community, p.completed_at.is_not(None)
-        )
-        if since is not None:
-            q = q.where(p.completed_at >= since)
-        async with self._engine.connect() as conn:
-            return (await conn.execute(q)).all()
-
-    # --- timers -----------------------------------------------------------------------
-
-    async def _add_timer(self, conn, community, kind, subject, key, due_at) -> Timer:
-        res = await conn.execute(
-            insert(t.timers).values(
-                community=community, kind=kind, subject=subject, key=key, due_at=due_at
-            )
-        )
-        return Timer(res.inserted_primary_key[0], community, kind, subject, key, due_at)
-
-    async def add_timer(
-        self, community: str, kind: str, subject: str, key: str, due_at: datetime
-    ) -> Timer:
-        async with self._engine.begin() as conn:
-            return await self._add_timer(conn, community, kind, subject, key, due_at)
-
-    async def cancel_timers(self, subject: str, kind: str, now: datetime) -> None:
-        tc = t.timers.c
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                update(t.timers)
-                .where(tc.subject == subject, tc.kind == kind, tc.fired_at.is_(None))
-                .values(fired_at=now)
-            )
-
-    async def pending_timers(self, due_by: datetime | None = None) -> list[Timer]:
-        tc = t.timers.c
-        q = select(t.timers).where(tc.fired_at.is_(None)).order_by(tc.due_at, tc.id)
-        if due_by is not None:
-            q = q.where(tc.due_at <= due_by)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(q)).all()
-        return [codec.timer_from_row(r._mapping) for r in rows]
-
-    async def claim_timer(self, timer_id: int, now: datetime) -> bool:
-        """Mark a timer fired; False if something else already did (it must not run twice)."""
-        tc = t.timers.c
-        async with self._engine.begin() as conn:
-            res = await conn.execute(
-                update(t.timers)
-                .where(tc.id == timer_id, tc.fired_at.is_(None))
-                .values(fired_at=now)
-            )
-            return res.rowcount == 1
-
-    async def purge_seen_events(self, before: datetime) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(delete(t.seen_events).where(t.seen_events.c.at < before))

@@ -155,3 +155,44 @@ async def test_message_links(store):
 async def test_naive_datetimes_are_refused(store):
     with pytest.raises(Exception, match="naive datetime"):
         await store.add_timer("discord:w1", "phase_end", "s", "k", datetime(2026, 1, 1))
+
+
+async def test_summaries_added_by_a_later_version_are_filled_from_stored_ratings(tmp_path):
+    from bot.storage import migrations, schema
+
+    s = SqlStore(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    async with s._engine.begin() as conn:  # a database as version 1 left it, with a rating
+        await conn.run_sync(migrations.MIGRATIONS[0][1])
+        await conn.execute(schema.schema_version.insert().values(version=1))
+        await conn.execute(
+            schema.ratings.insert().values(
+                community="discord:w1",
+                session_id="r1-0",
+                turn=0,
+                rater="a",
+                ratee="b",
+                overall=4.0,
+                scores={},
+                comment="",
+                source="reaction",
+                track="coding",
+                submitted_at=NOW,
+            )
+        )
+    assert await s.migrate() == migrations.MIGRATIONS[-1][0]
+    board = await s.leaderboard("discord:w1", period="all", track=None, now=NOW, tz="UTC")
+    assert [(st.member, st.ratings, st.mean) for st in board] == [("b", 1, 4.0)]
+    await s.close()
+
+
+async def test_a_finished_session_counts_once_towards_the_board(store):
+    await store.create_round(
+        Round("r1", "discord:w1", 1, "weekly", "running", NOW), [session()], {"r1-0": "coding"}
+    )
+    done = replace(session(), phase=Phase.DONE, ended_at=NOW)
+    for _ in range(2):
+        await store.save_transition(done, now=NOW, tz="UTC")
+    board = await store.leaderboard("discord:w1", period="all", track=None, now=NOW, tz="UTC")
+    assert sorted((st.member, st.sessions) for st in board) == [("a", 1), ("b", 1)]
+    rows = await store.completed_rows("discord:w1", member="a")
+    assert [(r.user_id, r.completed_at) for r in rows] == [("a", NOW)]

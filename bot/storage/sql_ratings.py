@@ -1,0 +1,163 @@
+"""The SQL store's ratings side: the messages members react to, ratings, the leaderboard."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.model import (
+    MessageRef,
+    Rating,
+)
+from bot.storage import codec, standings
+from bot.storage import schema as t
+from bot.storage.sql_engine import SqlEngine
+
+
+class RatingStore(SqlEngine):
+    # --- messages members react to ------------------------------------------------------
+
+    async def link_message(
+        self,
+        ref: MessageRef,
+        community: str,
+        purpose: str,
+        session_id: str | None,
+        turn: int | None,
+    ) -> None:
+        values = {
+            "platform": ref.platform,
+            "workspace": ref.workspace,
+            "channel": ref.channel,
+            "message_id": ref.id,
+            "community": community,
+            "session_id": session_id,
+            "turn": turn,
+            "purpose": purpose,
+        }
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                self._upsert(
+                    t.message_links, values, ["platform", "workspace", "channel", "message_id"]
+                )
+            )
+
+    async def find_link(self, ref: MessageRef) -> tuple[str, str | None, int | None] | None:
+        ml = t.message_links.c
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(ml.purpose, ml.session_id, ml.turn).where(
+                        ml.platform == ref.platform,
+                        ml.workspace == ref.workspace,
+                        ml.channel == ref.channel,
+                        ml.message_id == ref.id,
+                    )
+                )
+            ).first()
+        return (row.purpose, row.session_id, row.turn) if row else None
+
+    # --- ratings ---------------------------------------------------------------------
+
+    async def save_rating(self, r: Rating, community: str, track: str, tz: str = "UTC") -> bool:
+        """Insert or replace the one rating per (session, turn, rater, ratee); True if new."""
+        key = ["session_id", "turn", "rater", "ratee"]
+        values = {
+            "community": community,
+            "session_id": r.session_id,
+            "turn": r.turn,
+            "rater": r.rater.id,
+            "ratee": r.ratee.id,
+            "overall": float(r.overall),
+            "scores": dict(r.scores),
+            "comment": r.comment,
+            "source": r.source,
+            "track": track,
+            "submitted_at": r.submitted_at,
+        }
+        rc = t.ratings.c
+        async with self._engine.begin() as conn:
+            existed = (
+                await conn.execute(
+                    select(func.count()).where(
+                        rc.session_id == r.session_id,
+                        rc.turn == r.turn,
+                        rc.rater == r.rater.id,
+                        rc.ratee == r.ratee.id,
+                    )
+                )
+            ).scalar()
+            await conn.execute(self._upsert(t.ratings, values, key))
+            await standings.record_rating(
+                conn,
+                community=community,
+                session_id=r.session_id,
+                turn=r.turn,
+                rater=r.rater.id,
+                ratee=r.ratee.id,
+                overall=float(r.overall),
+                track=track,
+                at=r.submitted_at,
+                tz=tz,
+            )
+        return not existed
+
+    async def session_ratings(self, session_id: str) -> list[Rating]:
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(select(t.ratings).where(t.ratings.c.session_id == session_id))
+            ).all()
+        return [
+            Rating(
+                session_id=r.session_id,
+                turn=r.turn,
+                rater=codec.user(r.community, r.rater),
+                ratee=codec.user(r.community, r.ratee),
+                overall=round(r.overall),
+                scores=dict(r.scores),
+                comment=r.comment,
+                source=r.source,
+                submitted_at=r.submitted_at,
+            )
+            for r in rows
+        ]
+
+    async def rating_rows(self, community: str, ratee: str | None = None):
+        """(rater, ratee, overall, submitted_at, track, scores): all, or one member's."""
+        rc = t.ratings.c
+        q = select(rc.rater, rc.ratee, rc.overall, rc.submitted_at, rc.track, rc.scores).where(
+            rc.community == community
+        )
+        if ratee is not None:
+            q = q.where(rc.ratee == ratee)
+        async with self._engine.connect() as conn:
+            return (await conn.execute(q)).all()
+
+    async def completed_rows(self, community: str, member: str | None = None):
+        """(user_id, completed_at, track) of completed session participations."""
+        p = t.participants.c
+        q = select(p.user_id, p.completed_at, p.track).where(
+            p.community == community, p.completed_at.is_not(None)
+        )
+        if member is not None:
+            q = q.where(p.user_id == member)
+        async with self._engine.connect() as conn:
+            return (await conn.execute(q)).all()
+
+    # --- the leaderboard, from summaries kept on every rating -------------------------
+
+    async def leaderboard(self, community: str, *, period, track, now, tz, limit=None):
+        async with self._engine.connect() as conn:
+            return await standings.leaderboard(
+                conn, community, period=period, track=track, now=now, tz=tz, limit=limit
+            )
+
+    async def standing_of(self, community: str, member: str, *, now, tz):
+        async with self._engine.connect() as conn:
+            return await standings.standing_of(
+                conn, community, member, period="all", track=None, now=now, tz=tz
+            )
+
+    async def rebuild_standings(self, community: str, tz: str) -> None:
+        """Recompute the summaries exactly, e.g. after the community's timezone changed."""
+        async with self._engine.begin() as conn:
+            await standings.rebuild(conn, community, tz)

@@ -1,0 +1,65 @@
+"""The SQL store's persisted timers and remembered deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+
+from bot.model import (
+    Timer,
+)
+from bot.storage import codec
+from bot.storage import schema as t
+from bot.storage.sql_engine import SqlEngine
+
+
+class TimerStore(SqlEngine):
+    # --- timers -----------------------------------------------------------------------
+
+    async def _add_timer(self, conn, community, kind, subject, key, due_at) -> Timer:
+        res = await conn.execute(
+            insert(t.timers).values(
+                community=community, kind=kind, subject=subject, key=key, due_at=due_at
+            )
+        )
+        return Timer(res.inserted_primary_key[0], community, kind, subject, key, due_at)
+
+    async def add_timer(
+        self, community: str, kind: str, subject: str, key: str, due_at: datetime
+    ) -> Timer:
+        async with self._engine.begin() as conn:
+            return await self._add_timer(conn, community, kind, subject, key, due_at)
+
+    async def cancel_timers(self, subject: str, kind: str, now: datetime) -> None:
+        tc = t.timers.c
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(t.timers)
+                .where(tc.subject == subject, tc.kind == kind, tc.fired_at.is_(None))
+                .values(fired_at=now)
+            )
+
+    async def pending_timers(self, due_by: datetime | None = None) -> list[Timer]:
+        tc = t.timers.c
+        q = select(t.timers).where(tc.fired_at.is_(None)).order_by(tc.due_at, tc.id)
+        if due_by is not None:
+            q = q.where(tc.due_at <= due_by)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(q)).all()
+        return [codec.timer_from_row(r._mapping) for r in rows]
+
+    async def claim_timer(self, timer_id: int, now: datetime) -> bool:
+        """Mark a timer fired; False if something else already did (it must not run twice)."""
+        tc = t.timers.c
+        async with self._engine.begin() as conn:
+            res = await conn.execute(
+                update(t.timers)
+                .where(tc.id == timer_id, tc.fired_at.is_(None))
+                .values(fired_at=now)
+            )
+            return res.rowcount == 1
+
+    async def purge_seen_events(self, before: datetime) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(delete(t.seen_events).where(t.seen_events.c.at < before))
