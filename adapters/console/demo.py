@@ -175,6 +175,17 @@ class Demo:
         self.console.rule("after the round")
         await self.say(admin, "leaderboard all")
         await self.say(self.people[1], "stats")
+        self._member_view(self.people[1])
+
+    def _member_view(self, p: Person) -> None:
+        """One member's screen, in order: what reached them and where."""
+        self.console.rule(f"what {p.name} saw")
+        for e in self.chat.seen_by(p.user.id):
+            first = e.text.splitlines()[0].strip("*")
+            first = first if len(first) <= 48 else first[:47] + "…"
+            self.console.print(
+                f"{e.at:%a %H:%M}  {e.where:<20} {first}", markup=False, highlight=False
+            )
 
     def _welcome_for(self, p: Person) -> str | None:
         for e in self.chat.seen_by(p.user.id):
