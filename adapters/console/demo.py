@@ -182,7 +182,7 @@ class Demo:
         self.console.rule(f"what {p.name} saw")
         for e in self.chat.seen_by(p.user.id):
             first = e.text.splitlines()[0].strip("*")
-            first = first if len(first) <= 48 else first[:47] + "…"
+            first = first if len(first) <= 44 else first[:43] + "…"
             self.console.print(
                 f"{e.at:%a %H:%M}  {e.where:<20} {first}", markup=False, highlight=False
             )
