@@ -39,8 +39,7 @@ class App:
     async def start(self) -> None:
         await self.store.migrate()
         await self.scheduler.start()
-        for cfg in await self.store.scheduled_communities():
-            await self.rounds.resume(cfg.community)
+        await self.rounds.resume()
 
     async def run_due(self) -> int:
         return await self.scheduler.run_due()

@@ -48,7 +48,7 @@ class CommunityAdmin:
         )
 
     async def start(self, cmd: c.StartRound, cfg: CommunityConfig) -> Reply:
-        latest = await self.store.latest_round(cfg.community)
+        latest = await self.store.latest_round(cfg.community, kind="weekly")
         if latest is not None and latest.status == "running":
             raise BadInput("a round is already running: /mock round cancel first")
         where = cfg.schedule.channel if cfg.schedule else cmd.channel
@@ -61,7 +61,7 @@ class CommunityAdmin:
         )
 
     async def cancel(self, cfg: CommunityConfig) -> Reply:
-        latest = await self.store.latest_round(cfg.community)
+        latest = await self.store.latest_round(cfg.community, kind="weekly")
         if latest is None or latest.status != "running":
             raise BadInput("no round is running")
         n = await self.rounds.cancel(latest)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import uuid
 from concurrent.futures import Executor
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -122,8 +123,12 @@ class Rounds:
     ) -> tuple[Round, list[Session]]:
         members = await self.eligible(cfg) if members is None else members
         now = self.clock.now()
-        seed = random.Random(f"{cfg.community}:{now.isoformat()}:{round_id}").randrange(2**31)
-        round_id = round_id or f"r{seed:x}{now.strftime('%y%m%d%H%M%S')}"
+        # the seed is stored with the round, so its pairing can be replayed
+        seed = random.Random(f"{cfg.community}:{now.isoformat()}:{kind}:{round_id}").randrange(
+            2**31
+        )
+        # ids only need to be unique: two on-demand pairs may start in the same second
+        round_id = round_id or f"{kind[0]}{now:%y%m%d%H%M}{uuid.uuid4().hex[:8]}"
         pairing = await self._pair(cfg, members, seed, now)
         by_id = {m.user.id: m for m in members}
         built, tracks = [], {}
@@ -215,12 +220,13 @@ class Rounds:
             except Exception:
                 log.exception("could not open a space for session %s; it stays paired", s.id)
 
-    async def resume(self, community: str) -> None:
-        """After a restart: open the spaces a crash left unopened."""
-        rnd = await self.store.latest_round(community)
-        if rnd is None or rnd.status != "running":
-            return
-        cfg = await self.store.get_config(community)
+    async def resume(self) -> None:
+        """After a restart: open the spaces a crash left unopened, in every running round."""
+        for rnd in await self.store.running_rounds():
+            await self._resume(rnd)
+
+    async def _resume(self, rnd: Round) -> None:
+        cfg = await self.store.get_config(rnd.community)
         pending = [
             s
             for s in await self.store.round_sessions(rnd.id)

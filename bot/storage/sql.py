@@ -200,17 +200,20 @@ class SqlStore(RatingStore, TimerStore):
             row = (await conn.execute(select(t.rounds).where(t.rounds.c.id == round_id))).first()
         return codec.round_from_row(row._mapping) if row else None
 
-    async def latest_round(self, community: str) -> Round | None:
+    async def latest_round(self, community: str, kind: str | None = None) -> Round | None:
+        q = select(t.rounds).where(t.rounds.c.community == community)
+        if kind is not None:
+            q = q.where(t.rounds.c.kind == kind)
+        q = q.order_by(t.rounds.c.created_at.desc(), t.rounds.c.id.desc()).limit(1)
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(t.rounds)
-                    .where(t.rounds.c.community == community)
-                    .order_by(t.rounds.c.created_at.desc(), t.rounds.c.id.desc())
-                    .limit(1)
-                )
-            ).first()
+            row = (await conn.execute(q)).first()
         return codec.round_from_row(row._mapping) if row else None
+
+    async def running_rounds(self) -> list[Round]:
+        """Every community's unfinished rounds: what a restart must pick up."""
+        q = select(t.rounds).where(t.rounds.c.status == "running").order_by(t.rounds.c.created_at)
+        async with self._engine.connect() as conn:
+            return [codec.round_from_row(r._mapping) for r in (await conn.execute(q)).all()]
 
     async def set_round_status(self, round_id: str, status: str) -> None:
         async with self._engine.begin() as conn:

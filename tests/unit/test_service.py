@@ -243,3 +243,17 @@ async def test_the_interviewer_can_open_the_guide_again_and_only_they_can(app):
     assert mine.message.kind == "guide" and mine.ephemeral
     assert mine.message.title.endswith(app.bank.question(turn.question_id).title)
     assert theirs.error and "only this turn's interviewer" in theirs.text
+
+
+async def test_an_on_demand_pair_does_not_block_the_weekly_round(app):
+    await join(app, "ann", "bob", "cat", "dan")
+    await app.service.handle(c.PairNow(actor=user("ann"), channel=CHANNEL))
+    await app.service.handle(c.PairNow(actor=user("bob"), channel=CHANNEL))
+    r = await app.service.handle(c.StartRound(actor=user("cat"), is_admin=True, channel=CHANNEL))
+    assert r.text.startswith("Round started"), r.text
+    weekly = await app.store.latest_round("console:demo", kind="weekly")
+    assert weekly.kind == "weekly" and weekly.status == "running"
+    r = await app.service.handle(c.CancelRound(actor=user("cat"), is_admin=True))
+    assert not r.error
+    on_demand = await app.store.latest_round("console:demo", kind="on_demand")
+    assert on_demand.status == "running"  # the admin's cancel left the on-demand pair alone
