@@ -32,12 +32,14 @@ class App:
     clock: Clock
     bank: QuestionBank
     service: Service
+    practice: Practice
     rounds: Rounds
     scheduler: Scheduler
     executor: ProcessPoolExecutor | None
 
     async def start(self) -> None:
         await self.store.migrate()
+        await self.practice.deliver()  # what a crash left queued goes out first, in order
         await self.scheduler.start()
         await self.rounds.resume()
 
@@ -91,4 +93,4 @@ async def build(
     scheduler = Scheduler(store, clock, dispatch, alarms=real_time)
     scheduler_box.append(scheduler)
     service = Service(practice, rounds, Ratings(practice), Boards(store, clock))
-    return App(settings, chat, store, clock, bank, service, rounds, scheduler, executor)
+    return App(settings, chat, store, clock, bank, service, practice, rounds, scheduler, executor)

@@ -12,9 +12,8 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
-from bot import presenter, sessions
-from bot.messages import OutMessage
-from bot.model import CommunityConfig, Phase, Session, Timer, UserRef
+from bot import announcements, presenter, sessions
+from bot.model import CommunityConfig, Session, Timer, UserRef
 from bot.ports import ChatPort, Clock
 from bot.question_bank import QuestionBank
 from bot.sessions import InvalidTransition
@@ -29,6 +28,7 @@ class Practice:
         self.store, self.chat, self.clock, self.bank = store, chat, clock, bank
         self._arm = arm  # wakes the in-process alarm for new timers
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._delivering = asyncio.Lock()
         self.on_ended = None  # set by Rounds: closes a round when its last session ends
 
     async def names(self, session: Session) -> dict[UserRef, str]:
@@ -74,42 +74,44 @@ class Practice:
                         checkpoint = e.due_at - CHECKPOINT_BEFORE
                         if checkpoint - now >= CHECKPOINT_BEFORE:
                             arm.append(("checkpoint", e.key, checkpoint))
-            saved = await self.store.save_transition(new, arm=arm, now=now, tz=cfg.timezone)
+            deliveries = announcements.for_transition(
+                new, effects, await self.names(new), self.bank
+            )
+            saved = await self.store.save_transition(
+                new, arm=arm, deliveries=deliveries, now=now, tz=cfg.timezone
+            )
             for timer in saved:
                 self._arm(timer)
-        await self._tell(new, effects)
+        await self.deliver(session_id)
+        if self.on_ended is not None and any(isinstance(e, sessions.Ended) for e in effects):
+            await self.on_ended(new)
         return new, effects
 
-    async def _tell(self, s: Session, effects) -> None:
-        names = await self.names(s)
-        for e in effects:
-            if isinstance(e, sessions.PhaseEntered):
-                await self._announce_phase(s, e, names)
-            elif isinstance(e, sessions.Ended):
-                if s.space is not None:
-                    await self._post(s, presenter.ended(s, names))
-                    await self.chat.close_pair_space(s.space)
-                if self.on_ended is not None:
-                    await self.on_ended(s)
-
-    async def _post(self, s: Session, msg: OutMessage):
-        return await self.chat.send(s.space, msg)
-
-    async def _announce_phase(self, s: Session, e: sessions.PhaseEntered, names) -> None:
-        if e.phase is Phase.INTRO:
-            await self._post(s, presenter.welcome(s, names))
-        elif e.phase is Phase.PREP:
-            turn = s.turns[e.turn]
-            q = self.bank.question(turn.question_id)
-            await self._post(s, presenter.prep(s, names, e.by_timer))
-            await self._post(s, presenter.question(q, names[turn.candidate]))
-            guide = presenter.guide(q, self.bank.rubric_for(q), names[turn.candidate])
-            await self.chat.send_private(s.space, turn.interviewer, guide)
-        elif e.phase is Phase.ANSWER:
-            await self._post(s, presenter.answer(s, names, e.by_timer))
-        elif e.phase is Phase.FEEDBACK:
-            ref = await self._post(s, presenter.feedback(s, names, e.by_timer))
-            await self.store.link_message(ref, s.community, "feedback", s.id, e.turn)
+    async def deliver(self, session_id: str | None = None) -> int:
+        """Send what transitions queued, in order; a failed send stays queued for the next try."""
+        sent, stuck = 0, set()
+        async with self._delivering:
+            for outbox_id, community, sid, d in await self.store.undelivered(session_id):
+                if sid in stuck:
+                    continue  # keep each session's messages in order
+                try:
+                    if d.kind == "post":
+                        ref = await self.chat.send(d.target, d.msg)
+                        if d.link:
+                            await self.store.link_message(ref, community, d.link, sid, d.turn)
+                    elif d.kind == "private":
+                        await self.chat.send_private(d.target, d.user, d.msg)
+                    else:
+                        await self.chat.close_pair_space(d.target)
+                except Exception:
+                    log.exception(
+                        "delivery %s for session %s failed; it stays queued", outbox_id, sid
+                    )
+                    stuck.add(sid)
+                    continue
+                await self.store.mark_delivered(outbox_id, self.clock.now())
+                sent += 1
+        return sent
 
     async def checkpoint(self, timer: Timer) -> None:
         if not await self.store.claim_timer(timer.id, self.clock.now()):
@@ -120,7 +122,7 @@ class Practice:
         if self.clock.now() >= s.phase_ends_at:
             return  # overdue after a restart: the time's-up post says it all
         left = max(1, round((s.phase_ends_at - self.clock.now()).total_seconds() / 60))
-        await self._post(s, presenter.checkpoint(s, left))
+        await self.chat.send(s.space, presenter.checkpoint(s, left))
 
     async def live_session_of(self, user: UserRef, session_id: str | None) -> Session:
         """The session a member means: the one named, else their newest unfinished one."""

@@ -227,11 +227,11 @@ class Rounds:
 
     async def _resume(self, rnd: Round) -> None:
         cfg = await self.store.get_config(rnd.community)
-        pending = [
-            s
-            for s in await self.store.round_sessions(rnd.id)
-            if s.space is None and not s.phase.terminal
-        ]
+        sessions = await self.store.round_sessions(rnd.id)
+        if all(s.phase.terminal for s in sessions):
+            await self.store.set_round_status(rnd.id, "done")  # its last session ended in a crash
+            return
+        pending = [s for s in sessions if s.space is None and not s.phase.terminal]
         await self.open_spaces(pending, cfg.schedule.channel if cfg.schedule else None)
 
     async def cancel(self, rnd: Round) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
+from bot.messages import Button, OutMessage
 from bot.model import (
     ChannelRef,
     CommunityConfig,
@@ -150,4 +152,34 @@ def config_from_json(community: str, data: Mapping[str, Any]) -> CommunityConfig
         level_gap=data["level_gap"],
         keep_tracks_apart=data["keep_tracks_apart"],
         timezone=data["timezone"],
+    )
+
+
+def message_to_json(msg: OutMessage | None) -> dict[str, Any] | None:
+    if msg is None:
+        return None
+    return {
+        "text": msg.text,
+        "title": msg.title,
+        "fields": [list(f) for f in msg.fields],
+        "buttons": [[b.action_id, b.label, b.style] for b in msg.buttons],
+        "reactions": list(msg.reactions),
+        "deadline": msg.deadline.isoformat() if msg.deadline else None,
+        "mentions": [m.id for m in msg.mentions],
+        "kind": msg.kind,
+    }
+
+
+def message_from_json(community: str, data: Mapping[str, Any] | None) -> OutMessage | None:
+    if data is None:
+        return None
+    return OutMessage(
+        text=data["text"],
+        title=data["title"],
+        fields=tuple(tuple(f) for f in data["fields"]),
+        buttons=tuple(Button(*b) for b in data["buttons"]),
+        reactions=tuple(data["reactions"]),
+        deadline=datetime.fromisoformat(data["deadline"]) if data["deadline"] else None,
+        mentions=tuple(user(community, m) for m in data["mentions"]),
+        kind=data["kind"],
     )

@@ -16,7 +16,12 @@ def _v1(conn: Connection) -> None:
 
 
 # 2: leaderboard summaries kept up to date on every rating (bot.storage.standings)
-MIGRATIONS: list[tuple[int, Step]] = [(1, _v1), (2, standings.create_tables)]
+def _v3(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=list(schema.VERSION_3))
+
+
+# 3: the outbox of announcements (bot.announcements)
+MIGRATIONS: list[tuple[int, Step]] = [(1, _v1), (2, standings.create_tables), (3, _v3)]
 SUMMARIES_SINCE = 2
 
 

@@ -194,3 +194,23 @@ VERSION_1 = (
     timers,
     seen_events,
 )
+
+# messages a transition owes its members, written with the transition and sent after it
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("community", String(200), nullable=False),
+    Column("session_id", String(40), nullable=False),
+    Column("kind", String(10), nullable=False),  # post | private | close
+    Column("target", String(100), nullable=False),  # the space's channel id
+    Column("user_id", String(100)),  # private: who sees it
+    Column("message", JSON),
+    Column("link", String(20)),
+    Column("turn", Integer),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_outbox_pending", "sent_at", "id"),
+)
+
+VERSION_3 = (outbox,)

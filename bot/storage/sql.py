@@ -13,6 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.announcements import Delivery
 from bot.model import (
     CommunityConfig,
     Member,
@@ -258,12 +259,13 @@ class SqlStore(RatingStore, TimerStore):
         self,
         s: Session,
         *,
-        claimed_timer: int | None = None,
         arm: Sequence[tuple[str, str, datetime]] = (),
+        deliveries: Sequence[Delivery] = (),
         now: datetime,
         tz: str = "UTC",
     ) -> list[Timer]:
-        """Save a session's new state, retire its old timers and arm new ones, atomically."""
+        """Save a session's new state, retire its old timers, arm new ones and queue what
+        the members must be told, atomically."""
         row = codec.session_to_row(s)
         async with self._engine.begin() as conn:
             await conn.execute(update(t.sessions).where(t.sessions.c.id == s.id).values(**row))
@@ -277,6 +279,7 @@ class SqlStore(RatingStore, TimerStore):
             armed = [
                 await self._add_timer(conn, s.community, k, s.id, key, due) for k, key, due in arm
             ]
+            await self._queue(conn, s, deliveries, now)
         return armed
 
     async def _complete(self, conn: AsyncConnection, s: Session, now: datetime, tz: str) -> None:

@@ -1,12 +1,15 @@
-"""The SQL store's persisted timers and remembered deliveries."""
+"""The SQL store's persisted timers and its outbox of announcements."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
+from bot.announcements import Delivery
 from bot.model import (
+    Session,
     Timer,
 )
 from bot.storage import codec
@@ -63,3 +66,51 @@ class TimerStore(SqlEngine):
     async def purge_seen_events(self, before: datetime) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(delete(t.seen_events).where(t.seen_events.c.at < before))
+
+    # --- the outbox -----------------------------------------------------------------
+
+    async def _queue(self, conn, s: Session, deliveries: Sequence[Delivery], now: datetime) -> None:
+        for d in deliveries:
+            await conn.execute(
+                insert(t.outbox).values(
+                    community=s.community,
+                    session_id=s.id,
+                    kind=d.kind,
+                    target=d.target.id,
+                    user_id=d.user.id if d.user else None,
+                    message=codec.message_to_json(d.msg),
+                    link=d.link,
+                    turn=d.turn,
+                    created_at=now,
+                )
+            )
+
+    async def undelivered(
+        self, session_id: str | None = None
+    ) -> list[tuple[int, str, str, Delivery]]:
+        """(id, community, session id, delivery) not yet sent, oldest first."""
+        o = t.outbox.c
+        q = select(t.outbox).where(o.sent_at.is_(None)).order_by(o.id)
+        if session_id is not None:
+            q = q.where(o.session_id == session_id)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(q)).all()
+        out = []
+        for r in rows:
+            c = r.community
+            delivery = Delivery(
+                kind=r.kind,
+                target=codec.channel(c, r.target),
+                msg=codec.message_from_json(c, r.message),
+                user=codec.user(c, r.user_id) if r.user_id else None,
+                link=r.link,
+                turn=r.turn,
+            )
+            out.append((r.id, c, r.session_id, delivery))
+        return out
+
+    async def mark_delivered(self, outbox_id: int, now: datetime) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(t.outbox).where(t.outbox.c.id == outbox_id).values(sent_at=now)
+            )

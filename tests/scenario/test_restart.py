@@ -90,3 +90,40 @@ async def test_a_round_saved_before_its_spaces_opened_opens_them_after_restart(
     assert [e.msg.title for e in chat2.entries] == ["Your mock interview"]
     await second.stop()
     await first.store.close()
+
+
+async def test_announcements_saved_with_a_transition_go_out_after_a_crash(
+    clock, db_url, monkeypatch
+):
+    settings = load_settings(database_url=db_url)
+    first = await build(settings, ConsoleChat(clock), clock=clock)
+    await first.start()
+    await join(first, "ana", "ben")
+    await start_round(first)
+    (s,) = await first.store.round_sessions((await first.store.latest_round("console:demo")).id)
+    await first.service.handle(c.ConfirmReady(actor=s.members[0]))
+
+    async def down(*args, **kwargs):
+        raise ConnectionError("platform unreachable")
+
+    monkeypatch.setattr(first.chat, "send", down)  # the platform drops out, then we die
+    await first.service.handle(c.ConfirmReady(actor=s.members[1]))
+    assert (await first.store.get_session(s.id)).phase is Phase.PREP
+    queued = await first.store.undelivered(s.id)
+    assert [d.kind for _, _, _, d in queued] == ["post", "post", "private"]
+
+    chat2 = ConsoleChat(clock)
+    chat2.spaces = dict(first.chat.spaces)  # the platform still has the pair's space
+    second = await build(settings, chat2, clock=clock)
+    await second.start()
+    await second.start()  # a second start (or alarm) sends nothing twice
+    turn = s.turns[0]
+    assert [(e.msg.kind, e.where) for e in chat2.entries] == [
+        ("timer", s.space.id),
+        ("question", s.space.id),
+        ("guide", f"{s.space.id} (only you)"),
+    ]
+    assert chat2.entries[2].audience == {turn.interviewer.id}
+    assert await second.store.undelivered() == []
+    await second.stop()
+    await first.store.close()
