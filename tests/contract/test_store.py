@@ -196,3 +196,33 @@ async def test_a_finished_session_counts_once_towards_the_board(store):
     assert sorted((st.member, st.sessions) for st in board) == [("a", 1), ("b", 1)]
     rows = await store.completed_rows("discord:w1", member="a")
     assert [(r.user_id, r.completed_at) for r in rows] == [("a", NOW)]
+
+
+async def test_the_outbox_keeps_queued_messages_in_order_until_marked(store):
+    from bot.announcements import Delivery
+    from bot.messages import Button, OutMessage
+
+    await store.create_round(
+        Round("r1", "discord:w1", 1, "weekly", "running", NOW), [session()], {"r1-0": "coding"}
+    )
+    space = ChannelRef("discord", "w1", "t1")
+    msg = OutMessage(
+        text="ends {deadline}",
+        title="Turn 1",
+        fields=(("a", "b"),),
+        buttons=(Button("mr:done:r1-0", "Done"),),
+        reactions=("1️⃣",),
+        deadline=NOW,
+        mentions=(u("a"),),
+        kind="feedback",
+    )
+    queued = [
+        Delivery("post", space, msg, link="feedback", turn=0),
+        Delivery("private", space, msg, user=u("b")),
+        Delivery("close", space),
+    ]
+    await store.save_transition(replace(session(), space=space), deliveries=queued, now=NOW)
+    rows = await store.undelivered("r1-0")
+    assert [d for _, _, _, d in rows] == queued
+    await store.mark_delivered(rows[0][0], NOW)
+    assert [d.kind for _, _, _, d in await store.undelivered()] == ["private", "close"]
