@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.boards import Boards
 from bot.clock import SystemClock
@@ -22,6 +23,7 @@ from bot.sessions import TimeUp
 from bot.storage.sql import SqlStore
 
 log = logging.getLogger("mockround")
+SEEN_EVENTS_KEPT = timedelta(days=7)
 
 
 @dataclass
@@ -39,6 +41,8 @@ class App:
 
     async def start(self) -> None:
         await self.store.migrate()
+        # platforms retry a delivery within minutes; a week of remembered ids is plenty
+        await self.store.purge_seen_events(self.clock.now() - SEEN_EVENTS_KEPT)
         await self.practice.deliver()  # what a crash left queued goes out first, in order
         await self.scheduler.start()
         await self.rounds.resume()

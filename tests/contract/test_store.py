@@ -226,3 +226,11 @@ async def test_the_outbox_keeps_queued_messages_in_order_until_marked(store):
     assert [d for _, _, _, d in rows] == queued
     await store.mark_delivered(rows[0][0], NOW)
     assert [d.kind for _, _, _, d in await store.undelivered()] == ["private", "close"]
+
+
+async def test_remembered_events_older_than_the_cut_are_forgotten(store):
+    await store.remember_event("discord:w1", "old", NOW - timedelta(days=8))
+    await store.remember_event("discord:w1", "new", NOW)
+    await store.purge_seen_events(NOW - timedelta(days=7))
+    assert await store.remember_event("discord:w1", "old", NOW)
+    assert not await store.remember_event("discord:w1", "new", NOW)
