@@ -41,11 +41,15 @@ class App:
 
     async def start(self) -> None:
         await self.store.migrate()
-        # platforms retry a delivery within minutes; a week of remembered ids is plenty
-        await self.store.purge_seen_events(self.clock.now() - SEEN_EVENTS_KEPT)
+        await self.forget_old_events()
+        self.scheduler.every(24, self.forget_old_events)
         await self.practice.deliver()  # what a crash left queued goes out first, in order
         await self.scheduler.start()
         await self.rounds.resume()
+
+    async def forget_old_events(self) -> None:
+        # platforms retry a delivery within minutes; a week of remembered ids is plenty
+        await self.store.purge_seen_events(self.clock.now() - SEEN_EVENTS_KEPT)
 
     async def run_due(self) -> int:
         return await self.scheduler.run_due()

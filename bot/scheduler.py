@@ -39,6 +39,11 @@ class Scheduler:
                 self.arm(timer)
         await self.run_due()  # whatever fell due while we were down runs now, once
 
+    def every(self, hours: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Housekeeping on the real clock only (a fake clock has no idle hours)."""
+        if self._aps is not None:
+            self._aps.add_job(job, IntervalTrigger(hours=hours), id=f"every-{job.__name__}")
+
     def arm(self, timer: Timer) -> None:
         if self._aps is None:
             return  # a fake clock: the test calls run_due after moving time
