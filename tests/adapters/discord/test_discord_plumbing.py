@@ -149,8 +149,12 @@ async def test_a_slow_core_is_deferred_then_answered(fake: FakeDiscord, tmp_path
         await fake.answered(lb)
         await fake.answered(rate)
         # a public answer after a private deferral is posted in the channel itself
-        posted = [m for m in fake.messages_in(fake.channel_id) if m["embeds"]]
-        assert posted and posted[-1]["embeds"][0]["title"] == "Leaderboard"
+        # (the channel post may land just after the interaction's own answer: wait for it)
+        posted = await fake.wait_for(
+            lambda: [m for m in fake.messages_in(fake.channel_id) if m["embeds"]],
+            what="the public leaderboard post",
+        )
+        assert posted[-1]["embeds"][0]["title"] == "Leaderboard"
         # a form cannot follow a deferral: the member is told to press again
         assert rate.modal is None and "press Rate again" in rate.text
     finally:
