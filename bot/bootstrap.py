@@ -77,10 +77,6 @@ async def build(
         raise RuntimeError("no question packs could be loaded: run `mockround questions validate`")
     executor = ProcessPoolExecutor(max_workers=1) if real_time else None
 
-    scheduler_box: list[Scheduler] = []
-    practice = Practice(store, chat, clock, bank, arm=lambda timer: scheduler_box[0].arm(timer))
-    rounds = Rounds(practice, settings, executor)
-
     async def dispatch(timer: Timer) -> None:
         if timer.kind == "phase_end":
             try:
@@ -98,7 +94,9 @@ async def build(
             log.error("unknown timer kind %r: retired", timer.kind)
             await store.claim_timer(timer.id, clock.now())
 
+    # dispatch looks practice and rounds up when a timer fires, after they exist
     scheduler = Scheduler(store, clock, dispatch, alarms=real_time)
-    scheduler_box.append(scheduler)
+    practice = Practice(store, chat, clock, bank, arm=scheduler.arm)
+    rounds = Rounds(practice, settings, executor)
     service = Service(practice, rounds, Ratings(practice), Boards(store, clock))
     return App(settings, chat, store, clock, bank, service, practice, rounds, scheduler, executor)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bot import questions_cli
 from bot.config import SettingsError, load_settings
+from bot.questions import load_bank
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,12 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    questions_cli = importlib.import_module("bot.questions_cli")
     if args.command == "questions":
         if args.questions_command == "validate":
             return questions_cli.validate(args.paths, sys.stdout)
-        from bot.questions import load_bank
-
         return questions_cli.list_questions(load_bank(settings.pack_dirs), args.track, Console())
     runner = importlib.import_module(f"adapters.{args.platform}.runner")
     try:

@@ -135,6 +135,7 @@ class Configure(Command):
 
 
 ADMIN_COMMANDS = (SetSchedule, StartRound, CancelRound, Configure)
+ADMIN_USAGE = ("schedule", "round", "config")  # the USAGE entries only admins may use
 
 USAGE: dict[str, str] = {
     "join": "join [track=<track>] [level=junior|mid|senior] [tz=<Area/City>]",

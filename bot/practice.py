@@ -1,8 +1,9 @@
 """Drives live sessions: applies events, saves the new state, then tells the members.
 
-State is committed before anything is posted, so a crash never leaves a message
-describing a phase the database does not know about. Events for one session are
-serialised by a lock; a stale timer (its phase already left) changes nothing.
+What members are told is queued in the same transaction as the new state and sent
+after it (bot.announcements), so a crash neither posts a phase the database does not
+know nor loses one it does. Events for one session are serialised by a lock; a stale
+timer (its phase already left) changes nothing.
 """
 
 from __future__ import annotations
@@ -26,17 +27,14 @@ CHECKPOINT_BEFORE = timedelta(minutes=1)
 class Practice:
     def __init__(self, store, chat: ChatPort, clock: Clock, bank: QuestionBank, arm) -> None:
         self.store, self.chat, self.clock, self.bank = store, chat, clock, bank
-        self._arm = arm  # wakes the in-process alarm for new timers
+        self.arm = arm  # wakes the in-process alarm for new timers
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._delivering = asyncio.Lock()
         self.on_ended = None  # set by Rounds: closes a round when its last session ends
 
     async def names(self, session: Session) -> dict[UserRef, str]:
-        out = {}
-        for m in session.members:
-            member = await self.store.get_member(m)
-            out[m] = member.name if member else m.id
-        return out
+        known = await self.store.member_names(session.community, [m.id for m in session.members])
+        return {m: known.get(m.id, m.id) for m in session.members}
 
     def timings(self, s: Session, cfg: CommunityConfig) -> sessions.Timings:
         answers = tuple(
@@ -81,7 +79,7 @@ class Practice:
                 new, arm=arm, deliveries=deliveries, now=now, tz=cfg.timezone
             )
             for timer in saved:
-                self._arm(timer)
+                self.arm(timer)
         await self.deliver(session_id)
         if self.on_ended is not None and any(isinstance(e, sessions.Ended) for e in effects):
             await self.on_ended(new)
@@ -131,7 +129,16 @@ class Practice:
             if s is None or s.community != user.community:
                 raise InvalidTransition("that session does not exist")
             return s
+        s = await self.current_session(user)
+        if s is None:
+            raise InvalidTransition(
+                "you have no session in progress: /mock now pairs you on demand"
+            )
+        return s
+
+    async def current_session(self, user: UserRef) -> Session | None:
+        """The member's newest unfinished session, if any."""
         for s in await self.store.sessions_of(user, limit=3):
             if not s.phase.terminal:
                 return s
-        raise InvalidTransition("you have no session in progress: /mock now pairs you on demand")
+        return None

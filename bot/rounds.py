@@ -15,6 +15,7 @@ import uuid
 from concurrent.futures import Executor
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -54,7 +55,7 @@ class Rounds:
             practice.clock,
             practice.bank,
         )
-        self._arm = practice._arm
+        self._arm = practice.arm
         practice.on_ended = self._session_ended
 
     # --- weekly schedule ---------------------------------------------------------------
@@ -107,7 +108,7 @@ class Rounds:
             if m.status == "paused":
                 if m.paused_until is None or m.paused_until > today:
                     continue
-                m = _reactivated(m)
+                m = replace(m, status="active", paused_until=None)
                 await self.store.save_member(m)
             out.append(m)
         return out
@@ -171,9 +172,8 @@ class Rounds:
         )
         if len(candidates) > POOL_THRESHOLD and self.executor is not None:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(
-                self.executor, _pair_in_worker, candidates, history, seed, now, rules
-            )
+            job = partial(pair, candidates, history, seed=seed, now=now, rules=rules)
+            return await loop.run_in_executor(self.executor, job)
         return pair(candidates, history, seed=seed, now=now, rules=rules)
 
     async def _session(self, cfg, round_id, index, group: list[Member], seed, now) -> Session:
@@ -185,8 +185,6 @@ class Rounds:
             q = self._question(cfg, candidate, seen, f"{seed}:{index}:{turn}")
             seen = seen | {q.id}
             turns.append(Turn(interviewer.user, candidate.user, q.id))
-            if len(group) == 2 and turn == 1:
-                break
         return Session(
             id=f"{round_id}-{index}",
             community=cfg.community,
@@ -228,9 +226,8 @@ class Rounds:
     async def _resume(self, rnd: Round) -> None:
         cfg = await self.store.get_config(rnd.community)
         sessions = await self.store.round_sessions(rnd.id)
-        if all(s.phase.terminal for s in sessions):
-            await self.store.set_round_status(rnd.id, "done")  # its last session ended in a crash
-            return
+        if await self._close_if_finished(rnd, sessions):
+            return  # its last session ended just before a crash
         pending = [s for s in sessions if s.space is None and not s.phase.terminal]
         await self.open_spaces(pending, cfg.schedule.channel if cfg.schedule else None)
 
@@ -245,18 +242,14 @@ class Rounds:
 
     async def _session_ended(self, s: Session) -> None:
         rnd = await self.store.get_round(s.round_id)
-        if rnd is None or rnd.status != "running":
-            return
-        if all(x.phase.terminal for x in await self.store.round_sessions(rnd.id)):
+        if rnd is not None and rnd.status == "running":
+            await self._close_if_finished(rnd, await self.store.round_sessions(rnd.id))
+
+    async def _close_if_finished(self, rnd: Round, sessions: list[Session]) -> bool:
+        if all(s.phase.terminal for s in sessions):
             await self.store.set_round_status(rnd.id, "done")
-
-
-def _pair_in_worker(candidates, history, seed, now, rules):
-    return pair(candidates, history, seed=seed, now=now, rules=rules)
-
-
-def _reactivated(m: Member) -> Member:
-    return replace(m, status="active", paused_until=None)
+            return True
+        return False
 
 
 def _unplaced_message(reason: str) -> OutMessage:

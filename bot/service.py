@@ -179,11 +179,10 @@ class Service:
         m = await self._member(cmd)
         if m.status != "active":
             raise BadInput("you are paused: /mock join to become active again")
-        for s in await self.store.sessions_of(cmd.actor, limit=3):
-            if not s.phase.terminal:
-                raise BadInput(
-                    "you are already in a session: finish it (/mock done) or report a no-show"
-                )
+        if await self.practice.current_session(cmd.actor) is not None:
+            raise BadInput(
+                "you are already in a session: finish it (/mock done) or report a no-show"
+            )
         now = self.clock.now()
         await self.store.save_member(replace(m, waiting_since=m.waiting_since or now))
         waiting = [
@@ -244,28 +243,13 @@ class Service:
 
 
 def help_message(is_admin: bool) -> OutMessage:
-    member = (
-        "join",
-        "leave",
-        "pause",
-        "now",
-        "question",
-        "ready",
-        "done",
-        "guide",
-        "noshow",
-        "rate",
-        "leaderboard",
-        "stats",
-        "help",
-    )
-    admin = ("schedule", "round", "config")
-    rows = [(f"/mock {c.USAGE[k]}", "") for k in member]
+    rows = [
+        (f"/mock {usage}", "admin" if name in c.ADMIN_USAGE else "member")
+        for name, usage in c.USAGE.items()
+        if is_admin or name not in c.ADMIN_USAGE
+    ]
     text = (
         "Practice mock interviews with a peer every week. Join, get paired, take turns as "
         f"interviewer and candidate, and rate each other. Levels: {', '.join(LEVELS)}."
     )
-    if is_admin:
-        rows += [(f"/mock {c.USAGE[k]}", "admin") for k in admin]
-    fields = tuple((name, desc or "member") for name, desc in rows)
-    return OutMessage(kind="info", title="mockround commands", text=text, fields=fields)
+    return OutMessage(kind="info", title="mockround commands", text=text, fields=tuple(rows))

@@ -282,8 +282,5 @@ async def run_demo(
 
 
 def main(members: int, seed: int, full: bool) -> int:
-    if members < 2:
-        print("--members must be at least 2")
-        return 2
     asyncio.run(run_demo(members, seed, full))
     return 0

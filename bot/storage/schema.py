@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 
 class UTCDateTime(TypeDecorator):
@@ -34,6 +35,11 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect):
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def insert_for(dialect: str, table: Table):
+    """The dialect's own INSERT, which can say ON CONFLICT (SQLite's and PostgreSQL's alike)."""
+    return (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
 
 
 metadata = MetaData()

@@ -7,10 +7,9 @@ committed before the reply goes out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.announcements import Delivery
@@ -35,8 +34,11 @@ class SqlStore(RatingStore, TimerStore):
 
     async def remember_event(self, community: str, event_id: str, now: datetime) -> bool:
         """False when this delivery was seen before (so it must not be handled again)."""
-        ins = (sqlite.insert if self._dialect == "sqlite" else postgresql.insert)(t.seen_events)
-        stmt = ins.values(community=community, event_id=event_id, at=now).on_conflict_do_nothing()
+        stmt = (
+            t.insert_for(self._dialect, t.seen_events)
+            .values(community=community, event_id=event_id, at=now)
+            .on_conflict_do_nothing()
+        )
         async with self._engine.begin() as conn:
             return (await conn.execute(stmt)).rowcount == 1
 
@@ -56,12 +58,6 @@ class SqlStore(RatingStore, TimerStore):
         async with self._engine.begin() as conn:
             await conn.execute(self._upsert(t.communities, values, ["community"]))
 
-    async def scheduled_communities(self) -> list[CommunityConfig]:
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(t.communities))).all()
-        configs = [codec.config_from_json(r.community, r.config) for r in rows]
-        return [c for c in configs if c.schedule is not None]
-
     # --- members ----------------------------------------------------------------
 
     async def get_member(self, user: UserRef) -> Member | None:
@@ -76,11 +72,7 @@ class SqlStore(RatingStore, TimerStore):
         return codec.member_from_row(row._mapping) if row else None
 
     async def save_member(self, m: Member) -> None:
-        paused = (
-            datetime.combine(m.paused_until, datetime.min.time(), m.joined_at.tzinfo)
-            if m.paused_until and m.joined_at
-            else None
-        )
+        paused = datetime.combine(m.paused_until, time(), UTC) if m.paused_until else None
         values = {
             "community": m.user.community,
             "user_id": m.user.id,

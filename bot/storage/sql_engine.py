@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import event, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.storage import migrations, standings
@@ -57,8 +56,6 @@ class SqlEngine:
         await self._engine.dispose()
 
     def _upsert(self, table, values: dict, keys: Sequence[str]):
-        ins = (sqlite.insert if self._dialect == "sqlite" else postgresql.insert)(table).values(
-            **values
-        )
+        ins = t.insert_for(self._dialect, table).values(**values)
         changed = {k: v for k, v in values.items() if k not in keys}
         return ins.on_conflict_do_update(index_elements=list(keys), set_=changed)

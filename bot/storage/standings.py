@@ -35,13 +35,12 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import scoring
 from bot.scoring import Standing, period_start, week_start
 from bot.scoring_summaries import ALL_TIME, ALL_TRACKS, SUMS, buckets, local_day, summarise
-from bot.storage.schema import metadata
+from bot.storage.schema import insert_for, metadata
 
 
 def _sum_columns() -> list[Column]:
@@ -117,8 +116,7 @@ def create_tables(sync_conn) -> None:
 
 async def _bump(conn: AsyncConnection, table: Table, keys: list[dict], inc: dict) -> None:
     """Add ``inc`` to each row at ``keys``, creating rows that are missing (one statement)."""
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    ins = dialect.insert(table).values([{**key, **inc} for key in keys])
+    ins = insert_for(conn.dialect.name, table).values([{**key, **inc} for key in keys])
     update = {c: table.c[c] + ins.excluded[c] for c in inc}
     await conn.execute(ins.on_conflict_do_update(index_elements=list(keys[0]), set_=update))
 

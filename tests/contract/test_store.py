@@ -90,7 +90,6 @@ async def test_config_round_trip(store):
     )
     await store.save_config(cfg)
     assert await store.get_config("discord:w1") == cfg
-    assert [c.community for c in await store.scheduled_communities()] == ["discord:w1"]
 
 
 async def test_a_round_records_meetings_answers_and_roles(store):
