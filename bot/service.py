@@ -34,6 +34,7 @@ class Service:
         self.admin = CommunityAdmin(rounds)
 
     async def handle(self, cmd: c.Command) -> Reply:
+        """Never raises: every failure comes back as an error Reply, so adapters need no guard."""
         if isinstance(cmd, c.ADMIN_COMMANDS) and not cmd.is_admin:
             return Reply.fail(
                 "only community admins can do that (schedule, round start/cancel, config)"

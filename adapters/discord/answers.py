@@ -115,7 +115,7 @@ class Answers:
     async def run(
         self, interaction: discord.Interaction, cmd: Command, *, opens_form: bool = False
     ) -> None:
-        task = asyncio.ensure_future(self._handle(cmd))
+        task = asyncio.ensure_future(self.service.handle(cmd))
         done, _ = await asyncio.wait({task}, timeout=self.head_start)
         if not done:
             await interaction.response.defer(ephemeral=True, thinking=True)
@@ -126,17 +126,6 @@ class Answers:
         if reply.form is not None:
             reply = Reply(text="That took too long to open the form: press Rate again.", error=True)
         await self._say(interaction, reply)
-
-    async def _handle(self, cmd: Command) -> Reply:
-        try:
-            return await self.service.handle(cmd)
-        except BadInput as exc:
-            return Reply.fail(str(exc))
-        except Exception:
-            log.exception("the core failed on %r", cmd)
-            return Reply.fail(
-                "Something went wrong on our side; an admin can find it in the bot's log."
-            )
 
     async def _say(self, interaction: discord.Interaction, reply: Reply) -> None:
         kwargs = reply_kwargs(reply)
@@ -172,7 +161,7 @@ class Answers:
             or MessageRef(PLATFORM, workspace, str(payload.channel_id), str(payload.message_id)),
             emoji=str(payload.emoji),
         )
-        reply = await self._handle(cmd)
+        reply = await self.service.handle(cmd)
         # a reaction has no private answer slot: only a public message is shown
         if reply.message is not None and not reply.ephemeral and not reply.error:
             channel = self.chat.client.get_partial_messageable(payload.channel_id)

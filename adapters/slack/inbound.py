@@ -12,7 +12,6 @@ import json
 import logging
 import re
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -37,9 +36,7 @@ CHANNEL_TOKEN = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 # a modal's ack must carry its field errors, so the core gets most of Slack's 3 s
 VIEW_ACK_BUDGET = 2.5
 PROFILE_TTL = 300.0  # seconds a users.info answer is trusted (admin rights change rarely)
-SEEN_EVENTS = 2048
 ANSWERED_EMOJIS = frozenset({*SCORE_EMOJIS, "✋"})  # quick scores and the signup's join reaction
-SORRY = "Something went wrong on our side. Please try again in a minute."
 
 Respond = Callable[..., Awaitable[Any]]
 
@@ -55,7 +52,6 @@ class SlackInbound:
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self._seen: OrderedDict[str, None] = OrderedDict()
         self._profiles: dict[str, tuple[float, str, bool]] = {}
 
     def register(self, app: AsyncApp) -> None:
@@ -101,7 +97,7 @@ class SlackInbound:
             except BadInput as exc:
                 await respond(text=render.escape(str(exc)), response_type="ephemeral")
                 return
-            reply = await self._handle(cmd)
+            reply = await self.service.handle(cmd)
             await self._answer(reply, respond, client, body.get("trigger_id"), body["channel_id"])
 
     async def on_action(
@@ -132,7 +128,7 @@ class SlackInbound:
                     text=render.escape(str(exc)), response_type="ephemeral", replace_original=False
                 )
                 return
-            reply = await self._handle(cmd)
+            reply = await self.service.handle(cmd)
             await self._answer(reply, respond, client, body.get("trigger_id"), channel_id)
 
     async def on_view(self, ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -155,7 +151,7 @@ class SlackInbound:
                 values=values,
                 comment=comment,
             )
-            task = asyncio.ensure_future(self._handle(cmd))
+            task = asyncio.ensure_future(self.service.handle(cmd))
             done, _ = await asyncio.wait({task}, timeout=VIEW_ACK_BUDGET)
             if not done:  # close the modal in time; the outcome follows as a message
                 await ack()
@@ -178,7 +174,7 @@ class SlackInbound:
             await ack()
             event_id = body.get("event_id")
             item = event.get("item") or {}
-            if self._already_seen(event_id) or item.get("type") != "message":
+            if item.get("type") != "message":
                 return
             # only the bot's own messages take reactions (signup, feedback); skip the rest unseen
             author, bot_user = event.get("item_user"), context.get("bot_user_id")
@@ -193,32 +189,12 @@ class SlackInbound:
                 message=MessageRef(PLATFORM, team, item["channel"], item["ts"]),
                 emoji=render.emoji_from_name(event["reaction"]),
             )
-            reply = await self._handle(cmd)
+            reply = await self.service.handle(cmd)
             # members react to bot posts for fun too: only the emoji the bot offers get an answer
             if cmd.emoji in ANSWERED_EMOJIS or not reply.error:
                 await self._notify(actor, item["channel"], reply)
 
     # --- helpers --------------------------------------------------------------------
-
-    def _already_seen(self, event_id: str | None) -> bool:
-        """A retried delivery of an event this process already took (the core dedupes across restarts)."""
-        if not event_id:
-            return False
-        if event_id in self._seen:
-            return True
-        self._seen[event_id] = None
-        if len(self._seen) > SEEN_EVENTS:
-            self._seen.popitem(last=False)
-        return False
-
-    async def _handle(self, cmd: Command) -> Reply:
-        try:
-            return await self.service.handle(cmd)
-        except BadInput as exc:
-            return Reply.fail(str(exc))
-        except Exception:
-            log.exception("handling %s failed", type(cmd).__name__)
-            return Reply.fail(SORRY)
 
     async def _profile(self, client: AsyncWebClient, user: str, fallback: str) -> tuple[str, bool]:
         cached = self._profiles.get(user)
