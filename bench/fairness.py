@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from bot import scoring
-from bot.scoring import RatingPoint, SessionPoint, leaderboard
+from bot.ratings import scoring
+from bot.ratings.scoring import RatingPoint, SessionPoint, leaderboard
 
 
 def spearman(x: list[float], y: list[float]) -> float:

@@ -15,9 +15,9 @@ from datetime import datetime
 
 import numpy as np
 
-from bot.pairing import Candidate, Group, PairingRules, PastPair
-from bot.pairing_match import _dense_edges, _solve, edge_base
-from bot.pairing_weights import Scorer, repeat_penalties
+from bot.pairing.match import _dense_edges, _solve, edge_base
+from bot.pairing.pair import Candidate, Group, PairingRules, PastPair
+from bot.pairing.weights import Scorer, repeat_penalties
 
 
 def shuffle_pairs(people: Sequence[Candidate], seed: int) -> list[tuple[str, ...]]:

@@ -12,8 +12,8 @@ import random
 from collections import Counter
 from datetime import datetime, timedelta
 
-from bot.pairing import Candidate, PastPair
-from bot.pairing_weights import utc_offset_hours
+from bot.pairing.pair import Candidate, PastPair
+from bot.pairing.weights import utc_offset_hours
 
 TIMEZONES = {
     "America/Los_Angeles": 11,

@@ -17,8 +17,8 @@ from bench.peers import (
     total_score,
 )
 from bench.population import community, members
-from bot.pairing import Candidate, PairingRules, PastPair, pair
-from bot.pairing_weights import level_of, utc_offset_hours, waking_overlap_hours
+from bot.pairing.pair import Candidate, PairingRules, PastPair, pair
+from bot.pairing.weights import level_of, utc_offset_hours, waking_overlap_hours
 
 Peer = Callable[[Sequence[Candidate], Sequence[PastPair], int, datetime], list[tuple[str, ...]]]
 RULES = PairingRules()

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot import questions_cli
-from bot.config import SettingsError, load_settings
-from bot.questions import load_bank
+from bot.app.config import SettingsError, load_settings
+from bot.questions import cli as questions_cli
+from bot.questions.packs import load_bank
 
 
 def _parser() -> argparse.ArgumentParser:

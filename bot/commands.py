@@ -1,7 +1,7 @@
 """Neutral inbound commands and events, plus the text syntax shared by console and Slack.
 
 Adapters build these from slash commands, buttons, reactions and form submissions.
-Values arrive as the user typed them; ``bot.service`` validates them so every
+Values arrive as the user typed them; ``bot.app.service`` validates them so every
 platform refuses the same bad input with the same one-line message.
 """
 

@@ -13,12 +13,13 @@ import pytest
 
 from adapters.console.chat import ConsoleChat
 from bot import commands as c
-from bot.bootstrap import App, build
+from bot.app.bootstrap import App, build
+from bot.app.config import load_settings
 from bot.clock import FakeClock
-from bot.config import REPO_QUESTIONS, load_settings
 from bot.model import ChannelRef, UserRef
-from bot.question_bank import QuestionBank
-from bot.questions import load_bank
+from bot.questions.bank import QuestionBank
+from bot.questions.packs import load_bank
+from bot.questions.shipped import REPO_QUESTIONS
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

@@ -20,10 +20,10 @@ from rich.console import Console
 from adapters.console.chat import ConsoleChat, Entry
 from adapters.console.people import FIRST_NAMES, TIMEZONES
 from bot import actions
-from bot.bootstrap import build
+from bot.app.bootstrap import build
+from bot.app.config import load_settings
 from bot.clock import FakeClock
 from bot.commands import BadInput, Command, ReactionAdded, SubmitRating, parse_text
-from bot.config import load_settings
 from bot.messages import SCORE_EMOJIS, Reply
 from bot.model import LEVELS, ChannelRef, Phase, UserRef
 

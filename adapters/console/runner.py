@@ -21,7 +21,7 @@ from rich.console import Console
 
 from adapters.console.chat import ConsoleChat, Entry
 from bot import actions
-from bot.bootstrap import build
+from bot.app.bootstrap import build
 from bot.clock import FakeClock
 from bot.commands import BadInput, ReactionAdded, SubmitRating, parse_text
 from bot.messages import SCORE_EMOJIS, Form, Reply

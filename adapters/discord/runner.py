@@ -46,7 +46,7 @@ class DiscordBot:
     async def start(self, ready_timeout: float = 60.0) -> None:
         configure_endpoints(self.settings)
         if self.app is None:
-            from bot.bootstrap import build
+            from bot.app.bootstrap import build
 
             self.app = await build(
                 self.settings, self.client.chat, store=self._store, clock=self._clock

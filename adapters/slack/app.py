@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.inbound import SlackInbound
 from adapters.slack.port import SlackChat
-from bot.config import Settings, SettingsError
+from bot.app.config import Settings, SettingsError
 
 EVENTS_PATH = "/slack/events"
 
@@ -117,7 +117,7 @@ async def assemble(settings: Settings, core_factory: CoreFactory | None = None) 
     client = make_client(settings)
     chat = SlackChat(client)
     if core_factory is None:
-        from bot.bootstrap import build
+        from bot.app.bootstrap import build
 
         core = await build(settings, chat)
     else:

@@ -10,7 +10,7 @@ import signal
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.app import assemble, choose_mode, make_client
-from bot.config import Settings, SettingsError
+from bot.app.config import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ def _v3(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(schema.VERSION_3))
 
 
-# 3: the outbox of announcements (bot.announcements)
+# 3: the outbox of announcements (bot.sessions.outbox)
 MIGRATIONS: list[tuple[int, Step]] = [(1, _v1), (2, standings.create_tables), (3, _v3)]
 SUMMARIES_SINCE = 2
 

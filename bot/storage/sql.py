@@ -12,7 +12,6 @@ from datetime import UTC, datetime, time
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.announcements import Delivery
 from bot.model import (
     CommunityConfig,
     Member,
@@ -21,6 +20,7 @@ from bot.model import (
     Timer,
     UserRef,
 )
+from bot.sessions.outbox import Delivery
 from bot.storage import codec, standings
 from bot.storage import schema as t
 from bot.storage.sql_ratings import RatingStore

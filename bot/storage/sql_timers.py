@@ -7,11 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
-from bot.announcements import Delivery
 from bot.model import (
     Session,
     Timer,
 )
+from bot.sessions.outbox import Delivery
 from bot.storage import codec
 from bot.storage import schema as t
 from bot.storage.sql_engine import SqlEngine

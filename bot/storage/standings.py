@@ -8,7 +8,7 @@ million rows even with a covering index; these summaries answer in a few ms.
   calibrated sum, completed sessions. A board reads one period's rows.
 - ``standing_community``: the community mean's numerator and denominator.
 - ``rater_leniency``: each rater's running deviation from what their ratees earn
-  elsewhere; the leniency is that sum shrunk like ``bot.scoring`` does.
+  elsewhere; the leniency is that sum shrunk like ``bot.ratings.scoring`` does.
 - ``standing_contrib``: what each rating added, so a replaced rating is taken out first.
 - ``member_streaks``: the current run of consecutive weeks with a session.
 
@@ -37,9 +37,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import scoring
-from bot.scoring import Standing, period_start, week_start
-from bot.scoring_summaries import ALL_TIME, ALL_TRACKS, SUMS, buckets, local_day, summarise
+from bot.ratings import scoring
+from bot.ratings.scoring import Standing, period_start, week_start
+from bot.ratings.summaries import ALL_TIME, ALL_TRACKS, SUMS, buckets, local_day, summarise
 from bot.storage.schema import insert_for, metadata
 
 
@@ -251,7 +251,7 @@ async def leaderboard(
     tz: str,
     limit: int | None = None,
 ) -> list[Standing]:
-    """The same board as ``bot.scoring.leaderboard``, from the summaries; ``limit``
+    """The same board as ``bot.ratings.scoring.leaderboard``, from the summaries; ``limit``
     keeps the first rows only (ranks stay true: the order is total)."""
     q, score = await _board(conn, community, period, track, now, tz)
     q = q.order_by(score.desc(), standing_periods.c.member)
@@ -289,7 +289,7 @@ def _standing(row, rank: int) -> Standing:
 
 
 async def _board(conn, community, period, track, now, tz):
-    """The board's rows and score expression: the score of ``bot.scoring``, computed
+    """The board's rows and score expression: the score of ``bot.ratings.scoring``, computed
     where the rows are so only the rows asked for travel."""
     start = period_start(period, now, tz)
     kind, first = ("all", ALL_TIME) if start is None else (period, start.date())
@@ -303,7 +303,7 @@ async def _board(conn, community, period, track, now, tz):
     )
     if conn.dialect.name == "postgresql":
         raw = cast(raw, Numeric)  # PostgreSQL rounds numerics only
-    # rounded like bot.scoring, so float noise never decides a tie
+    # rounded like bot.ratings.scoring, so float noise never decides a tie
     score = func.round(raw, 9).label("score")
     lapsed = s.last_week < week_start(now, tz) - timedelta(weeks=1)
     streak = case((s.weeks.is_(None) | lapsed, 0), else_=s.weeks)

@@ -198,8 +198,8 @@ async def test_a_finished_session_counts_once_towards_the_board(store):
 
 
 async def test_the_outbox_keeps_queued_messages_in_order_until_marked(store):
-    from bot.announcements import Delivery
     from bot.messages import Button, OutMessage
+    from bot.sessions.outbox import Delivery
 
     await store.create_round(
         Round("r1", "discord:w1", 1, "weekly", "running", NOW), [session()], {"r1-0": "coding"}

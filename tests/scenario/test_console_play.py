@@ -8,8 +8,8 @@ from rich.console import Console
 
 from adapters.console.chat import ConsoleChat
 from adapters.console.runner import ConsolePlay
-from bot.bootstrap import build
-from bot.config import load_settings
+from bot.app.bootstrap import build
+from bot.app.config import load_settings
 from bot.model import Phase
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from adapters.console.chat import ConsoleChat
 from bot import commands as c
-from bot.bootstrap import build
-from bot.config import load_settings
+from bot.app.bootstrap import build
+from bot.app.config import load_settings
 from bot.model import Phase
 from tests.conftest import join, start_round, user
 

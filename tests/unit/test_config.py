@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app.config import SettingsError, load_settings
 from bot.cli import main
-from bot.config import SettingsError, load_settings
 
 
 def test_environment_and_platform_token_names(monkeypatch):

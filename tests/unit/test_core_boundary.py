@@ -14,7 +14,7 @@ FORBIDDEN = ("discord", "slack_bolt", "slack_sdk", "adapters")
 
 def test_importing_every_core_module_loads_no_platform_library():
     names = sorted(m.name for m in pkgutil.walk_packages(bot.__path__, "bot."))
-    assert "bot.service" in names and "bot.storage.sql" in names and len(names) > 20
+    assert "bot.app.service" in names and "bot.storage.sql" in names and len(names) > 20
     script = (
         "import importlib, sys\n"
         f"for name in {names!r}: importlib.import_module(name)\n"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime, timedelta
 
-from bot.pairing import Candidate, PairingRules, PastPair, pair
+from bot.pairing.pair import Candidate, PairingRules, PastPair, pair
 
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 

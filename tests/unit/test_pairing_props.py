@@ -10,9 +10,10 @@ from unittest.mock import patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import pairing, pairing_match
-from bot.pairing import Candidate, PairingRules, PastPair, pair
-from bot.pairing_weights import level_of
+from bot.pairing import match as pairing_match
+from bot.pairing import pair as pairing
+from bot.pairing.pair import Candidate, PairingRules, PastPair, pair
+from bot.pairing.weights import level_of
 
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 ZONES = [

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.model import LEVELS, Dimension, Guide, Pack, Question, Rubric
-from bot.question_bank import QuestionBank
+from bot.questions.bank import QuestionBank
 
 GUIDE = Guide(look_for=("a", "b", "c"), follow_ups=("d", "e"), red_flags=("f", "g"))
 

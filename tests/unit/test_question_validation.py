@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.questions import PackError, Problem, load_bank, load_pack, validate_paths
+from bot.questions.packs import PackError, Problem, load_bank, load_pack, validate_paths
 
 
 def question(qid: str, **changes: Any) -> dict[str, Any]:

@@ -6,9 +6,9 @@ import io
 
 from rich.console import Console
 
-from bot.config import REPO_QUESTIONS
-from bot.questions import load_bank
-from bot.questions_cli import list_questions, validate
+from bot.questions.cli import list_questions, validate
+from bot.questions.packs import load_bank
+from bot.questions.shipped import REPO_QUESTIONS
 
 
 def console() -> tuple[Console, io.StringIO]:

@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from bot.config import REPO_QUESTIONS
 from bot.model import LEVELS
-from bot.questions import load_bank, validate_paths
+from bot.questions.packs import load_bank, validate_paths
+from bot.questions.shipped import REPO_QUESTIONS
 
 TRACKS = {"behavioral", "ml-system-design", "system-design", "ml-fundamentals", "coding"}
 

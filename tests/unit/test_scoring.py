@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.scoring import (
+from bot.ratings.scoring import (
     RatingPoint,
     SessionPoint,
     leaderboard,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.model import ChannelRef, Phase, Session, Turn, UserRef
-from bot.sessions import (
+from bot.sessions.machine import (
     Acknowledged,
     ArmTimer,
     Cancelled,

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from adapters.discord.runner import DiscordBot
+from bot.app.config import Settings
 from bot.clock import FakeClock
-from bot.config import Settings
 from bot.model import UserRef
 from tests.fakes.discord_fake import TOKEN, FakeDiscord, custom_ids, text_of
 

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.discord.runner import DiscordBot
 from bot import commands as c
-from bot.config import Settings
+from bot.app.config import Settings
 from bot.messages import Button, Choice, Field, Form, OutMessage, Reply
 from tests.fakes.discord_fake import TOKEN, FakeDiscord
 

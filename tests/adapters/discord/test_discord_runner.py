@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 
 from adapters.discord.runner import run
-from bot.config import Settings
+from bot.app.config import Settings
 from tests.fakes.discord_fake import TOKEN, FakeDiscord
 
 

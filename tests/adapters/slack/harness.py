@@ -8,8 +8,8 @@ from typing import Any
 
 from adapters.slack.app import SlackRuntime, assemble
 from adapters.slack.port import SlackChat
+from bot.app.config import Settings
 from bot.clock import FakeClock
-from bot.config import Settings
 from bot.model import Session, UserRef
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_fake_sender import Delivered, SlackSender
@@ -19,7 +19,7 @@ CoreFactory = Callable[[Settings, SlackChat, FakeClock], Awaitable[Any]]
 
 
 async def real_core(settings: Settings, chat: SlackChat, clock: FakeClock) -> Any:
-    from bot.bootstrap import build
+    from bot.app.bootstrap import build
 
     return await build(settings, chat, clock=clock)
 

@@ -15,7 +15,7 @@ import yaml
 
 from adapters.slack.app import choose_mode
 from adapters.slack.runner import run
-from bot.config import Settings, SettingsError
+from bot.app.config import Settings, SettingsError
 from tests.adapters.slack.harness import SECRET
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_fake_sender import SlackSender

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from adapters.slack.app import make_client
 from adapters.slack.port import SlackChat
-from bot.config import Settings
+from bot.app.config import Settings
 from bot.messages import SCORE_EMOJIS, OutMessage
 from bot.model import ChannelRef, UserRef
 from tests.fakes.slack_fake import FakeSlack

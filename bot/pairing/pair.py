@@ -1,6 +1,6 @@
 """Who meets whom this round. Pure: no I/O, no clock, no global randomness.
 
-One total score is maximised (see ``pairing_weights``): a decaying penalty for
+One total score is maximised (see ``bot.pairing.weights``): a decaying penalty for
 having met before, a bonus for shared waking hours, a level fit and a role
 balance. Every candidate ends in exactly one group or in ``unplaced`` with a
 reason the member is told.
@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.pairing_match import match
-from bot.pairing_trio import ENUMERATE, attach, best_third, make_trio
-from bot.pairing_weights import Scorer, repeat_penalties
+from bot.pairing.match import match
+from bot.pairing.trio import ENUMERATE, attach, best_third, make_trio
+from bot.pairing.weights import Scorer, repeat_penalties
 
 
 @dataclass(frozen=True)

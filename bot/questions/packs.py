@@ -1,6 +1,6 @@
 """Question packs: load them, validate them, and hand the core a QuestionBank.
 
-A file is checked on its own first (bot.question_validation); then packs are checked
+A file is checked on its own first (bot.questions.validation); then packs are checked
 against each other: pack ids and question ids unique across every directory, and a
 pack that names its rubric by id (``rubric: behavioral-core``) must find it defined by
 another pack. load_bank skips any pack with a problem and logs one line for it.
@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.model import Dimension, Guide, Pack, Question, Rubric
-from bot.question_bank import QuestionBank
-from bot.question_validation import (
+from bot.questions.bank import QuestionBank
+from bot.questions.validation import (
     PACK_SUFFIXES,
     PackError,
     Problem,

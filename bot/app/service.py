@@ -11,16 +11,23 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot import commands as c
-from bot import presenter, validation
-from bot.boards import Boards
+from bot import validation
+from bot.app.admin import CommunityAdmin
 from bot.commands import BadInput
-from bot.community_admin import CommunityAdmin
 from bot.messages import OutMessage, Reply
 from bot.model import LEVELS, Member, Phase
-from bot.practice import Practice
-from bot.ratings import Ratings
-from bot.rounds import Rounds
-from bot.sessions import Acknowledged, Confirmed, EndedEarly, InvalidTransition, NoShowReported
+from bot.ratings.boards import Boards
+from bot.ratings.collect import Ratings
+from bot.rounds.runner import Rounds
+from bot.sessions import presenter
+from bot.sessions.driver import Practice
+from bot.sessions.machine import (
+    Acknowledged,
+    Confirmed,
+    EndedEarly,
+    InvalidTransition,
+    NoShowReported,
+)
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,13 @@ Only the turn's interviewer rates the candidate.
 
 from __future__ import annotations
 
-from bot import presenter, validation
+from bot import validation
 from bot.commands import BadInput, OpenRatingForm, ReactionAdded, SubmitRating
 from bot.messages import SCORE_EMOJIS, Reply
 from bot.model import Phase, Rating, Session, UserRef
-from bot.practice import Practice
-from bot.sessions import InvalidTransition
+from bot.sessions import presenter
+from bot.sessions.driver import Practice
+from bot.sessions.machine import InvalidTransition
 
 RATING_PHASES = (Phase.ANSWER, Phase.FEEDBACK)
 

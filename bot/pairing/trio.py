@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.pairing_weights import NEG, Scorer
+from bot.pairing.weights import NEG, Scorer
 
 ALL_PAIRS = 128  # up to this many pairs every swap is tried
 NEAR = 16  # in a larger part, only pairs holding the third's best partners are tried
@@ -161,7 +161,7 @@ def best_third(scorer: Scorer, members: list[int], prefs: dict[int, int]):
     """For a small odd part: match the others exactly for every choice of third and
     keep the best whole round. The dummy partner cannot see how the third fits the
     pair it joins; at this size trying them all costs a few milliseconds."""
-    from bot.pairing_match import _dense_edges, _solve, edge_base
+    from bot.pairing.match import _dense_edges, _solve, edge_base
 
     base = edge_base(scorer)
     edges = _dense_edges(scorer, members, base)

@@ -1,7 +1,7 @@
 """Drives live sessions: applies events, saves the new state, then tells the members.
 
 What members are told is queued in the same transaction as the new state and sent
-after it (bot.announcements), so a crash neither posts a phase the database does not
+after it (bot.sessions.outbox), so a crash neither posts a phase the database does not
 know nor loses one it does. Events for one session are serialised by a lock; a stale
 timer (its phase already left) changes nothing.
 """
@@ -13,11 +13,13 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
-from bot import announcements, presenter, sessions
 from bot.model import CommunityConfig, Session, Timer, UserRef
 from bot.ports import ChatPort, Clock
-from bot.question_bank import QuestionBank
-from bot.sessions import InvalidTransition
+from bot.questions.bank import QuestionBank
+from bot.sessions import machine as sessions
+from bot.sessions import outbox as announcements
+from bot.sessions import presenter
+from bot.sessions.machine import InvalidTransition
 
 log = logging.getLogger(__name__)
 

@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot import presenter
 from bot.messages import OutMessage
 from bot.model import ChannelRef, CommunityConfig, Member, Round, Session, Timer, Turn
-from bot.pairing import Candidate, PairingRules, PastPair, pair
-from bot.practice import Practice
-from bot.sessions import Cancelled, InvalidTransition, SpaceOpened
+from bot.pairing.pair import Candidate, PairingRules, PastPair, pair
+from bot.sessions import presenter
+from bot.sessions.driver import Practice
+from bot.sessions.machine import Cancelled, InvalidTransition, SpaceOpened
 
 log = logging.getLogger(__name__)
 

@@ -7,19 +7,19 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.boards import Boards
+from bot.app.config import Settings
+from bot.app.scheduler import Scheduler
+from bot.app.service import Service
 from bot.clock import SystemClock
-from bot.config import Settings
 from bot.model import Timer
 from bot.ports import ChatPort, Clock
-from bot.practice import Practice
-from bot.question_bank import QuestionBank
-from bot.questions import load_bank
-from bot.ratings import Ratings
-from bot.rounds import Rounds
-from bot.scheduler import Scheduler
-from bot.service import Service
-from bot.sessions import TimeUp
+from bot.questions.bank import QuestionBank
+from bot.questions.packs import load_bank
+from bot.ratings.boards import Boards
+from bot.ratings.collect import Ratings
+from bot.rounds.runner import Rounds
+from bot.sessions.driver import Practice
+from bot.sessions.machine import TimeUp
 from bot.storage.sql import SqlStore
 
 log = logging.getLogger("mockround")

@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.config import REPO_QUESTIONS
-from bot.question_bank import QuestionBank
-from bot.questions import scan_paths
+from bot.questions.bank import QuestionBank
+from bot.questions.packs import scan_paths
+from bot.questions.shipped import REPO_QUESTIONS
 
 
 def validate(paths: Sequence[Path], out: TextIO) -> int:

@@ -3,7 +3,6 @@ and an optional TOML file. Nothing is read at import time: call ``load_settings`
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Literal
 
@@ -16,16 +15,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-
-def _shipped_questions() -> Path:
-    """The checkout's questions/ (editable installs, tests), else the copy a wheel installs."""
-    beside = Path(__file__).resolve().parent.parent / "questions"
-    if beside.is_dir():
-        return beside
-    return Path(sys.prefix) / "share" / "mockround" / "questions"
-
-
-REPO_QUESTIONS = _shipped_questions()
+from bot.questions.shipped import REPO_QUESTIONS
 
 
 def default_database_url() -> str:

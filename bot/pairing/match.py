@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import rustworkx as rx
 
-from bot.pairing_weights import NEG, Scorer
+from bot.pairing.weights import NEG, Scorer
 
 EXACT_LIMIT = 300  # above this many members the full graph costs more than the sparse route
 # Blocks of 500 measured: the blossom solver's time grows steeply with block size on

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import scoring
+from bot.ratings import scoring
 
 SUMS = ("ratings", "rating_sum", "calibrated_sum", "sessions")
 ALL_TIME = date(1970, 1, 1)  # the one bucket of the "all" period

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import presenter, sessions
 from bot.messages import OutMessage
 from bot.model import ChannelRef, Phase, Session, UserRef
-from bot.question_bank import QuestionBank
+from bot.questions.bank import QuestionBank
+from bot.sessions import machine as sessions
+from bot.sessions import presenter
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from bot.config import REPO_QUESTIONS
+from bot.questions.shipped import REPO_QUESTIONS
 
 SCHEMA_PATH = REPO_QUESTIONS / "schema.json"
 PACK_SUFFIXES = (".yaml", ".yml")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot import scoring
 from bot.messages import OutMessage
 from bot.model import CommunityConfig, UserRef
+from bot.ratings import scoring
 
 MEDALS = ("🥇", "🥈", "🥉")
 PERIOD_NAMES = {"week": "this week", "month": "this month", "all": "all time"}
