@@ -67,6 +67,15 @@ class SubmitRating(Command):
     turn: int
     values: Mapping[str, str] = field(default_factory=dict)  # dimension id -> "1".."5"
     comment: str = ""
+    about: str = "answer"  # answer: the interviewer rates; feedback: the candidate rates back
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenFeedbackForm(Command):
+    """The candidate rates the feedback they received for one turn."""
+
+    session_id: str | None = None  # None: my latest session with feedback to rate
+    turn: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +92,7 @@ class ConfirmReady(Command):
 @dataclass(frozen=True, kw_only=True)
 class EndPhase(Command):
     session_id: str | None = None
+    phase_key: str | None = None  # "answer:0" from a button; typed: the phase now
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +103,16 @@ class ReportNoShow(Command):
 @dataclass(frozen=True, kw_only=True)
 class ShowGuide(Command):
     session_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowSoloGuide(Command):
+    question_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowHistory(Command):
+    pass
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,6 +164,8 @@ USAGE: dict[str, str] = {
     "now": "now",
     "question": "question [track=<track>] [level=junior|mid|senior]",
     "rate": "rate",
+    "ratefeedback": "ratefeedback",
+    "history": "history",
     "ready": "ready",
     "done": "done",
     "guide": "guide",
@@ -248,6 +270,8 @@ def parse_text(
         "leave": Leave,
         "now": PairNow,
         "rate": OpenRatingForm,
+        "ratefeedback": OpenFeedbackForm,
+        "history": ShowHistory,
         "ready": ConfirmReady,
         "done": EndPhase,
         "guide": ShowGuide,

@@ -63,6 +63,21 @@ class Member:
     waiting_since: datetime | None = None  # set by `now`: waiting for an on-demand partner
 
 
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    """How reliably a member turns up: sessions whose intro was settled, and how it went."""
+
+    paired: int = 0
+    attended: int = 0
+    no_shows: int = 0
+    recent_no_shows: int = 0  # among the last 4 settled sessions
+
+    @property
+    def reliability(self) -> float:
+        """Share of sessions attended, starting from a benefit of the doubt (2 of 2)."""
+        return (self.attended + 2) / (self.paired + 2)
+
+
 # --- question bank -----------------------------------------------------------
 
 
@@ -150,10 +165,17 @@ class Session:
     created_at: datetime | None = None
     ended_at: datetime | None = None
     ended_by: UserRef | None = None  # who cancelled or reported the no-show
+    absent: frozenset[UserRef] = frozenset()  # did not press "I'm here": recorded as no-shows
+    phase_started_at: datetime | None = None
 
     @property
     def turn(self) -> Turn:
         return self.turns[min(self.turn_index, len(self.turns) - 1)]
+
+    @property
+    def present(self) -> tuple[UserRef, ...]:
+        """The members still taking part (a trio whose third did not come is a pair)."""
+        return tuple(m for m in self.members if m not in self.absent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +189,7 @@ class Rating:
     comment: str = ""
     source: str = "form"  # form | reaction
     submitted_at: datetime | None = None
+    about: str = "answer"  # answer: the interviewer rates the candidate; feedback: the reverse
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,3 +235,5 @@ class CommunityConfig:
     level_gap: int = 1  # pair levels at most this far apart
     keep_tracks_apart: bool = False
     timezone: str = "UTC"  # the community's week, for streaks and leaderboards
+    grace_minutes: int = 10  # a no-show can be reported only after this; the intro lasts as long
+    noshow_pause: int = 2  # no-shows in a member's last 4 sessions that pause them (0: never)

@@ -89,3 +89,9 @@ def score(name: str, value: str | int | None) -> int:
     if not 1 <= n <= 5:
         raise BadInput(f"{name}: choose a score from 1 to 5, not {n}")
     return n
+
+
+def quote(value: object, limit: int = 100) -> str:
+    """What the member typed, short enough to repeat in a one-line answer."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -23,7 +23,7 @@ from bot import actions
 from bot.app.bootstrap import build
 from bot.app.config import load_settings
 from bot.clock import FakeClock
-from bot.commands import BadInput, Command, ReactionAdded, SubmitRating, parse_text
+from bot.commands import BadInput, Command, ReactionAdded, parse_text
 from bot.messages import SCORE_EMOJIS, Reply
 from bot.model import LEVELS, ChannelRef, Phase, UserRef
 
@@ -255,17 +255,11 @@ class Demo:
                 "Strong reflection. Tighten the intro.",
             ]
         )
-        sid, turn_no = actions.parse_form_id(form.form_id)
         shown = "submits the form: " + ", ".join(f"{k}={v}" for k, v in values.items())
         await self.send(
             rater,
-            SubmitRating(
-                actor=rater.user,
-                actor_name=rater.name,
-                session_id=sid,
-                turn=turn_no,
-                values=values,
-                comment=comment,
+            actions.submission(
+                form.form_id, values, comment, actor=rater.user, actor_name=rater.name
             ),
             shown,
         )

@@ -23,7 +23,7 @@ from adapters.console.chat import ConsoleChat, Entry
 from bot import actions
 from bot.app.bootstrap import build
 from bot.clock import FakeClock
-from bot.commands import BadInput, ReactionAdded, SubmitRating, parse_text
+from bot.commands import BadInput, ReactionAdded, parse_text
 from bot.messages import SCORE_EMOJIS, Form, Reply
 from bot.model import ChannelRef, UserRef
 
@@ -122,9 +122,8 @@ class ConsolePlay:
         except ValueError as exc:
             raise BadInput(f"could not read the form values: {exc}") from None
         comment = pairs.pop("comment", "")
-        session_id, turn = actions.parse_form_id(form.form_id)
         reply = await self.app.service.handle(
-            SubmitRating(**ctx, session_id=session_id, turn=turn, values=pairs, comment=comment)
+            actions.submission(form.form_id, pairs, comment, **ctx)
         )
         if not reply.error:
             self.forms.pop(name, None)

@@ -17,7 +17,7 @@ import discord
 from adapters.discord.chat import PLATFORM, DiscordChat
 from adapters.discord.render import FormModal, form_values, reply_kwargs, send_kwargs
 from bot import actions
-from bot.commands import BadInput, Command, ReactionAdded, SubmitRating
+from bot.commands import BadInput, Command, ReactionAdded
 from bot.messages import Reply
 from bot.model import ChannelRef, MessageRef, UserRef
 
@@ -86,16 +86,11 @@ class Answers:
         except BadInput as exc:
             await self._say(interaction, Reply.fail(str(exc)))
             return
-        await self.run(interaction, cmd, opens_form=action_id.startswith("mr:rate:"))
+        await self.run(interaction, cmd, opens_form=actions.opens_form(action_id))
 
     async def form(self, interaction: discord.Interaction) -> None:
         """A rating form submitted, read from the raw data so it works across restarts."""
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
-        try:
-            session_id, turn = actions.parse_form_id(str(data.get("custom_id", "")))
-        except BadInput as exc:
-            await self._say(interaction, Reply.fail(str(exc)))
-            return
         workspace = self._workspace(interaction)
         if workspace is None:
             await self._say(
@@ -103,13 +98,13 @@ class Answers:
             )
             return
         values, comment = form_values(list(data.get("components", [])))
-        cmd = SubmitRating(
-            **context(interaction, workspace),
-            session_id=session_id,
-            turn=turn,
-            values=values,
-            comment=comment,
-        )
+        try:
+            cmd = actions.submission(
+                str(data.get("custom_id", "")), values, comment, **context(interaction, workspace)
+            )
+        except BadInput as exc:
+            await self._say(interaction, Reply.fail(str(exc)))
+            return
         await self.run(interaction, cmd)
 
     async def run(
@@ -156,7 +151,8 @@ class Answers:
             actor_name=member.display_name if member else "",
             is_admin=bool(member and member.guild_permissions.manage_guild),
             channel=ChannelRef(PLATFORM, workspace, str(payload.channel_id)),
-            event_id=f"{payload.message_id}:{payload.user_id}:{payload.emoji}",
+            # no delivery id: Discord gives a reaction none, and message:user:emoji would
+            # swallow a score changed back (3 -> 4 -> 3); saving a score twice is harmless
             message=self.chat.fanout.get(payload.message_id)
             or MessageRef(PLATFORM, workspace, str(payload.channel_id), str(payload.message_id)),
             emoji=str(payload.emoji),

@@ -23,14 +23,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import render
 from adapters.slack.port import PLATFORM, SlackChat
 from bot import actions
-from bot.commands import BadInput, Command, ReactionAdded, SubmitRating, parse_text
+from bot.commands import BadInput, Command, ReactionAdded, parse_text
 from bot.messages import SCORE_EMOJIS, OutMessage, Reply
 from bot.model import ChannelRef, MessageRef, UserRef
 
 log = logging.getLogger(__name__)
 
 ACTION_PATTERN = re.compile(r"^mr:")
-FORM_PATTERN = re.compile(r"^mr:form:")
+FORM_PATTERN = re.compile(r"^mr:(fb)?form:")
 USER_TOKEN = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")  # slash command text with escaping on
 CHANNEL_TOKEN = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 # a modal's ack must carry its field errors, so the core gets most of Slack's 3 s
@@ -133,24 +133,22 @@ class SlackInbound:
 
     async def on_view(self, ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         async with self._working():
-            try:
-                session_id, turn = actions.parse_form_id(view["callback_id"])
-            except BadInput:
-                await ack()
-                return
             team, user = _team(body), body["user"]["id"]
             channel_id = _metadata(view.get("private_metadata", "")).get("channel")
             values, comment = render.submitted_values(view)
             # no users.info here: the ack clock is running, and rating needs no admin rights
-            cmd = SubmitRating(
-                actor=UserRef(PLATFORM, team, user),
-                actor_name=body["user"].get("name", ""),
-                channel=ChannelRef(PLATFORM, team, channel_id) if channel_id else None,
-                session_id=session_id,
-                turn=turn,
-                values=values,
-                comment=comment,
-            )
+            try:
+                cmd = actions.submission(
+                    view["callback_id"],
+                    values,
+                    comment,
+                    actor=UserRef(PLATFORM, team, user),
+                    actor_name=body["user"].get("name", ""),
+                    channel=ChannelRef(PLATFORM, team, channel_id) if channel_id else None,
+                )
+            except BadInput:
+                await ack()
+                return
             task = asyncio.ensure_future(self.service.handle(cmd))
             done, _ = await asyncio.wait({task}, timeout=VIEW_ACK_BUDGET)
             if not done:  # close the modal in time; the outcome follows as a message

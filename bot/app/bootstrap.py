@@ -17,9 +17,10 @@ from bot.questions.bank import QuestionBank
 from bot.questions.packs import load_bank
 from bot.ratings.boards import Boards
 from bot.ratings.collect import Ratings
+from bot.rounds.reliability import Reliability
 from bot.rounds.runner import Rounds
 from bot.sessions.driver import Practice
-from bot.sessions.machine import TimeUp
+from bot.sessions.machine import InvalidTransition, TimeUp
 from bot.storage.sql import SqlStore
 
 log = logging.getLogger("mockround")
@@ -78,12 +79,18 @@ async def build(
     executor = ProcessPoolExecutor(max_workers=1) if real_time else None
 
     async def dispatch(timer: Timer) -> None:
+        # one unit of work per timer: its effect and its retirement commit together
+        async with store.unit_of_work():
+            await run_timer(timer)
+
+    async def run_timer(timer: Timer) -> None:
         if timer.kind == "phase_end":
             try:
                 await practice.apply(timer.subject, TimeUp(timer.key))
-            finally:
-                # a transition retires the timer itself; this retires a stale one
-                await store.claim_timer(timer.id, clock.now())
+            except InvalidTransition:
+                log.warning("timer %s is for a session that does not exist: retired", timer.id)
+            # a transition retires the timer itself; this retires a stale one
+            await store.claim_timer(timer.id, clock.now())
         elif timer.kind == "checkpoint":
             await practice.checkpoint(timer)
         elif timer.kind == "weekly_round":
@@ -98,5 +105,6 @@ async def build(
     scheduler = Scheduler(store, clock, dispatch, alarms=real_time)
     practice = Practice(store, chat, clock, bank, arm=scheduler.arm)
     rounds = Rounds(practice, settings, executor)
+    practice.on_transition = Reliability(store, clock).after_transition
     service = Service(practice, rounds, Ratings(practice), Boards(store, clock))
     return App(settings, chat, store, clock, bank, service, practice, rounds, scheduler, executor)

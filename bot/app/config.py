@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     pair_timezone_weight: int = Field(default=40, ge=0)
     pair_level_weight: int = Field(default=30, ge=0)
     pair_role_weight: int = Field(default=10, ge=0)
+    pair_reliability_weight: int = Field(default=40, ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -1,35 +1,44 @@
 """The one entry point adapters call: ``await service.handle(command) -> Reply``.
 
-Bad input and refusals come back as one-line error replies with nothing changed;
-a replayed platform delivery (same event id) is handled once.
+Each command runs in one unit of work: what it writes, and the platform's delivery
+id, commit together or not at all, so bad input changes nothing and a replayed
+delivery is handled once. A command that loses a race the database decides (two
+``now`` at once, two admins starting a round) rolls back and runs again against
+what the other committed.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from datetime import timedelta
 
 from bot import commands as c
 from bot import validation
 from bot.app.admin import CommunityAdmin
+from bot.app.membership import Membership
 from bot.commands import BadInput
 from bot.messages import OutMessage, Reply
-from bot.model import LEVELS, Member, Phase
+from bot.model import LEVELS, Phase
 from bot.ratings.boards import Boards
 from bot.ratings.collect import Ratings
+from bot.ratings.history import history_message
 from bot.rounds.runner import Rounds
 from bot.sessions import presenter
 from bot.sessions.driver import Practice
 from bot.sessions.machine import (
     Acknowledged,
+    AttendanceSettled,
     Confirmed,
     EndedEarly,
     InvalidTransition,
     NoShowReported,
+    OwnerAsked,
+    current_key,
 )
+from bot.storage.sql import Conflict
+from bot.storage.sql_engine import AlreadyHandled
 
 log = logging.getLogger(__name__)
+ATTEMPTS = 3  # a command that keeps losing races this often is answered "try again"
 
 
 class Service:
@@ -39,6 +48,7 @@ class Service:
         self.practice, self.rounds, self.ratings, self.boards = practice, rounds, ratings, boards
         self.store, self.clock, self.bank = practice.store, practice.clock, practice.bank
         self.admin = CommunityAdmin(rounds)
+        self.members = Membership(practice, rounds)
 
     async def handle(self, cmd: c.Command) -> Reply:
         """Never raises: every failure comes back as an error Reply, so adapters need no guard."""
@@ -46,12 +56,22 @@ class Service:
             return Reply.fail(
                 "only community admins can do that (schedule, round start/cancel, config)"
             )
+        community = cmd.actor.community
         try:
-            if cmd.event_id and not await self.store.remember_event(
-                cmd.actor.community, cmd.event_id, self.clock.now()
-            ):
+            if cmd.event_id and await self.store.seen_event(community, cmd.event_id):
                 return Reply(text="already handled", duplicate=True)
-            return await self._dispatch(cmd)
+            remember = (community, cmd.event_id, self.clock.now()) if cmd.event_id else None
+            for _ in range(ATTEMPTS):
+                try:
+                    async with self.store.unit_of_work(remember):
+                        return await self._dispatch(cmd)
+                except Conflict as exc:
+                    log.info(
+                        "command %s lost a race (%s); running it again", type(cmd).__name__, exc
+                    )
+            return Reply.fail("many members are doing the same right now: please try again")
+        except AlreadyHandled:
+            return Reply(text="already handled", duplicate=True)
         except (BadInput, InvalidTransition) as exc:
             return Reply.fail(str(exc))
         except Exception:
@@ -61,38 +81,39 @@ class Service:
     async def _dispatch(self, cmd: c.Command) -> Reply:
         match cmd:
             case c.Join():
-                return await self.join(cmd)
+                return await self.members.join(cmd)
             case c.Leave():
-                return await self.leave(cmd)
+                return await self.members.leave(cmd)
             case c.Pause():
-                return await self.pause(cmd)
+                return await self.members.pause(cmd)
             case c.PairNow():
-                return await self.pair_now(cmd)
+                return await self.members.pair_now(cmd)
             case c.PracticeQuestion():
-                return await self.practice_question(cmd)
+                return await self.members.practice_question(cmd)
+            case c.ShowSoloGuide():
+                return await self.members.solo_guide(cmd)
             case c.OpenRatingForm():
                 return await self.ratings.open_form(cmd)
+            case c.OpenFeedbackForm():
+                return await self.ratings.open_feedback_form(cmd)
             case c.SubmitRating():
                 return await self.ratings.submit(cmd)
             case c.ReactionAdded():
                 return await self.reaction(cmd)
             case c.ConfirmReady():
-                return await self._event(
-                    cmd.actor, cmd.session_id, Confirmed(cmd.actor), "you are marked as here"
-                )
+                s = await self.practice.live_session_of(cmd.actor, cmd.session_id)
+                return await self._event(s.id, Confirmed(cmd.actor), "you are marked as here")
             case c.EndPhase():
-                return await self._event(
-                    cmd.actor, cmd.session_id, EndedEarly(cmd.actor), "moving on"
-                )
+                s = await self.practice.live_session_of(cmd.actor, cmd.session_id)
+                key = cmd.phase_key or current_key(s)
+                return await self._event(s.id, EndedEarly(cmd.actor, key), "moving on")
             case c.ReportNoShow():
-                return await self._event(
-                    cmd.actor,
-                    cmd.session_id,
-                    NoShowReported(cmd.actor),
-                    "no-show recorded; session ended",
-                )
+                s = await self.practice.live_session_of(cmd.actor, cmd.session_id)
+                return await self._event(s.id, NoShowReported(cmd.actor), "")
             case c.ShowGuide():
                 return await self.show_guide(cmd)
+            case c.ShowHistory():
+                return await self.show_history(cmd)
             case c.ShowLeaderboard():
                 period = validation.period(cmd.period)
                 track = validation.track(cmd.track, self.bank.tracks()) if cmd.track else None
@@ -110,11 +131,23 @@ class Service:
             case _:
                 return await self.admin.handle(cmd)
 
-    async def _event(self, actor, session_id, event, done_text: str) -> Reply:
-        s = await self.practice.live_session_of(actor, session_id)
-        _, effects = await self.practice.apply(s.id, event)
-        notes = [e.note for e in effects if isinstance(e, Acknowledged)]
-        return Reply.ok(notes[0] if notes else done_text)
+    async def _event(self, session_id: str, event, done_text: str) -> Reply:
+        s, effects = await self.practice.apply(session_id, event)
+        for e in effects:
+            if isinstance(e, Acknowledged):
+                return Reply.ok(e.note)
+            if isinstance(e, OwnerAsked):
+                names = await self.practice.names(s)
+                return Reply.ok(f"asked {names[e.owner]} to end it: it is theirs to end")
+            if isinstance(e, AttendanceSettled) and isinstance(event, NoShowReported):
+                names = await self.practice.names(s)
+                away = " and ".join(names[m] for m in e.absent)
+                if s.phase.terminal:
+                    return Reply.ok(
+                        f"no-show recorded for {away}; look for a rematch offer in your DMs"
+                    )
+                return Reply.ok(f"no-show recorded for {away}; the rest of you go on")
+        return Reply.ok(done_text)
 
     async def show_guide(self, cmd: c.ShowGuide) -> Reply:
         s = await self.practice.live_session_of(cmd.actor, cmd.session_id)
@@ -127,113 +160,15 @@ class Service:
         names = await self.practice.names(s)
         return Reply(message=presenter.guide(q, self.bank.rubric_for(q), names[turn.candidate]))
 
-    # --- membership ----------------------------------------------------------------
-
-    async def join(self, cmd: c.Join) -> Reply:
-        tracks = self.bank.tracks()
-        old = await self.store.get_member(cmd.actor)
-        track = (
-            validation.track(cmd.track, tracks) if cmd.track else (old.track if old else tracks[0])
+    async def show_history(self, cmd: c.ShowHistory) -> Reply:
+        member = await self.store.get_member(cmd.actor)
+        tz = member.timezone if member else "UTC"
+        past = [s for s in await self.store.sessions_of(cmd.actor, limit=10) if s.phase.terminal]
+        ratings = await self.store.ratings_of_sessions([s.id for s in past]) if past else []
+        names = await self.store.member_names(
+            cmd.actor.community, sorted({m.id for s in past for m in s.members})
         )
-        level = validation.level(cmd.level) if cmd.level else (old.level if old else "mid")
-        tz = validation.timezone(cmd.timezone) if cmd.timezone else (old.timezone if old else "UTC")
-        name = cmd.actor_name or (old.name if old else cmd.actor.id)
-        now = self.clock.now()
-        member = Member(
-            cmd.actor,
-            name,
-            track,
-            level,
-            tz,
-            "active",
-            None,
-            old.joined_at if old else now,
-            old.waiting_since if old else None,
-        )
-        await self.store.save_member(member)
-        verb = "Updated" if old and old.status == "active" else "Welcome! You joined"
-        hint = (
-            ""
-            if cmd.track and cmd.level and cmd.timezone
-            else (" Change them with /mock join track=<track> level=<level> tz=<Area/City>.")
-        )
-        return Reply.ok(f"{verb}: track {track}, level {level}, timezone {tz}.{hint}")
-
-    async def _member(self, cmd: c.Command) -> Member:
-        m = await self.store.get_member(cmd.actor)
-        if m is None or m.status == "left":
-            raise BadInput("you have not joined yet: /mock join [track=...] [level=...] [tz=...]")
-        return m
-
-    async def leave(self, cmd: c.Leave) -> Reply:
-        m = await self._member(cmd)
-        await self.store.save_member(replace(m, status="left", waiting_since=None))
-        return Reply.ok(
-            "You left mock interview rounds. Your history is kept; /mock join to come back."
-        )
-
-    async def pause(self, cmd: c.Pause) -> Reply:
-        weeks = validation.whole_number("weeks", cmd.weeks, 1, 12)
-        m = await self._member(cmd)
-        until = self.clock.now().date() + timedelta(weeks=weeks)
-        await self.store.save_member(
-            replace(m, status="paused", paused_until=until, waiting_since=None)
-        )
-        return Reply.ok(
-            f"Paused for {weeks} week{'s' if weeks > 1 else ''}: back in rounds from {until.isoformat()}."
-        )
-
-    async def pair_now(self, cmd: c.PairNow) -> Reply:
-        m = await self._member(cmd)
-        if m.status != "active":
-            raise BadInput("you are paused: /mock join to become active again")
-        if await self.practice.current_session(cmd.actor) is not None:
-            raise BadInput(
-                "you are already in a session: finish it (/mock done) or report a no-show"
-            )
-        now = self.clock.now()
-        await self.store.save_member(replace(m, waiting_since=m.waiting_since or now))
-        waiting = [
-            w
-            for w in await self.store.members(cmd.actor.community)
-            if w.waiting_since is not None and now - w.waiting_since <= timedelta(hours=2)
-        ]
-        if len(waiting) < 2:
-            return Reply.ok(
-                "You're in the queue: you'll be paired as soon as someone else runs /mock now (for 2 hours)."
-            )
-        cfg = await self.store.get_config(cmd.actor.community)
-        rnd, built = await self.rounds.start(
-            cfg, kind="on_demand", where=cmd.channel, members=waiting
-        )
-        mine = [s for s in built if cmd.actor in s.members]
-        if mine:
-            return Reply.ok(f"Paired! {len(mine[0].members)} of you: your private space is open.")
-        return Reply.ok(rnd.unplaced.get(cmd.actor.id, "You're in the queue for the next partner."))
-
-    async def practice_question(self, cmd: c.PracticeQuestion) -> Reply:
-        m = await self.store.get_member(cmd.actor)
-        track = (
-            validation.track(cmd.track, self.bank.tracks())
-            if cmd.track
-            else (m.track if m else self.bank.tracks()[0])
-        )
-        level = validation.level(cmd.level) if cmd.level else (m.level if m else "mid")
-        seen = await self.store.answered_questions(cmd.actor.community, [cmd.actor.id])
-        q = self.bank.choose(
-            track=track, level=level, exclude=seen, seed=self.clock.now().isoformat()
-        )
-        if q is None:
-            raise BadInput(f"no questions in track '{track}'")
-        rubric = self.bank.rubric_for(q)
-        solo = presenter.guide(q, rubric, "you")
-        msg = OutMessage(
-            kind="question",
-            title=f"Solo practice: {q.title}",
-            text=f"{q.prompt.strip()}\n\nAnswer aloud for {q.minutes} min, then check yourself against the guide.",
-            fields=solo.fields,
-        )
-        return Reply(message=msg)
+        return Reply(message=history_message(cmd.actor, past, ratings, names, self.bank, tz))
 
     async def reaction(self, cmd: c.ReactionAdded) -> Reply:
         link = await self.store.find_link(cmd.message)
@@ -246,7 +181,7 @@ class Service:
             existing = await self.store.get_member(cmd.actor)
             if existing is not None and existing.status == "active":
                 return Reply.ok("you are already in this round")
-            return await self.join(c.Join(actor=cmd.actor, actor_name=cmd.actor_name))
+            return await self.members.join(c.Join(actor=cmd.actor, actor_name=cmd.actor_name))
         return await self.ratings.react(cmd, session_id, turn)
 
 

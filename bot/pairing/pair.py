@@ -36,6 +36,7 @@ class Candidate:
     interviewed: int = 0  # times this member was interviewer so far
     candidated: int = 0  # times this member was candidate so far
     last_sat_out: datetime | None = None  # last time in a trio: favour others for the trio
+    reliability: float = 1.0  # share of sessions attended: reliable members meet each other
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class PairingRules:
     timezone_weight: int = 40
     level_weight: int = 30
     role_weight: int = 10
+    reliability_weight: int = 40  # cost of pairing a fully reliable member with a never-there one
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,7 @@ class Scorer:
         self.offsets = np.array([offsets[c.timezone] for c in candidates], dtype=np.float64)
         self.levels = np.array([level_of(c.level) for c in candidates], dtype=np.int64)
         self.need = np.array([c.interviewed - c.candidated for c in candidates], dtype=np.int64)
+        self.reliability = np.array([c.reliability for c in candidates], dtype=np.float64)
         self.met = met
         # zone and level take few values: score every (zone, level) class pair once and
         # gather, instead of recomputing overlaps for each of the block's pairs
@@ -118,4 +119,7 @@ class Scorer:
         score = self.table[self.klass[rows][:, None], self.klass[cols][None, :]]
         role_gap = np.minimum(np.abs(self.need[rows][:, None] - self.need[cols][None, :]), 2)
         score += (self.rules.role_weight * role_gap) // 2  # NEG stays far below NEG // 2
+        # like meets like: a member who turns up is not left waiting for one who rarely does
+        trust_gap = np.abs(self.reliability[rows][:, None] - self.reliability[cols][None, :])
+        score -= np.rint(self.rules.reliability_weight * trust_gap).astype(np.int64)
         return score

@@ -78,6 +78,20 @@ class Boards:
             ("Streak", _n(st.streak, "week")),
             ("Rank (all time)", f"#{st.rank}" if st.rank else "not ranked yet"),
         ]
+        att = await self.store.attendance(who)
+        if att.paired:
+            fields.append(
+                (
+                    "Attendance",
+                    f"came to {att.attended} of {_n(att.paired, 'session')}"
+                    + (f" · {_n(att.no_shows, 'no-show')}" if att.no_shows else ""),
+                )
+            )
+        given, useful = await self.store.feedback_received(cfg.community, who.id)
+        if given:
+            fields.append(
+                ("As interviewer", f"feedback rated {useful:.1f}/5 by {_n(given, 'candidate')}")
+            )
         for dim, (avg, trend) in sorted(st.dimensions.items()):
             arrow = "↑" if trend > 0.05 else "↓" if trend < -0.05 else "→"
             fields.append((dim.replace("-", " ").capitalize(), f"{avg:.2f} {arrow} ({trend:+.2f})"))

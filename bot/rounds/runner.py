@@ -13,6 +13,7 @@ import logging
 import random
 import uuid
 from concurrent.futures import Executor
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.messages import OutMessage
-from bot.model import ChannelRef, CommunityConfig, Member, Round, Session, Timer, Turn
+from bot.model import Attendance, ChannelRef, CommunityConfig, Member, Round, Session, Timer, Turn
 from bot.pairing.pair import Candidate, PairingRules, PastPair, pair
 from bot.sessions import presenter
 from bot.sessions.driver import Practice
@@ -93,7 +94,14 @@ class Rounds:
     async def weekly(self, timer: Timer) -> None:
         cfg = await self.store.get_config(timer.community)
         round_id = f"w{timer.id}"
-        if await self.store.get_round(round_id) is None and cfg.schedule is not None:
+        running = await self.store.latest_round(cfg.community, kind="weekly", status="running")
+        if running is not None and running.id != round_id:
+            log.warning(
+                "round %s is still running: the weekly round of %s is skipped",
+                running.id,
+                cfg.community,
+            )
+        elif await self.store.get_round(round_id) is None and cfg.schedule is not None:
             await self.start(cfg, kind="weekly", round_id=round_id, where=cfg.schedule.channel)
         if await self.store.claim_timer(timer.id, self.clock.now()) and cfg.schedule is not None:
             await self.arm_weekly(cfg)
@@ -103,13 +111,16 @@ class Rounds:
     async def eligible(self, cfg: CommunityConfig) -> list[Member]:
         """Active members, plus paused ones whose pause is over (they are reactivated)."""
         today = self.clock.now().date()
+        busy = await self.store.busy_members(cfg.community)
         out = []
         for m in await self.store.members(cfg.community, statuses=("active", "paused")):
+            if m.user.id in busy:
+                continue  # still in a session (e.g. on demand): next round
             if m.status == "paused":
                 if m.paused_until is None or m.paused_until > today:
-                    continue
+                    continue  # paused until a date, or until they come back themselves
                 m = replace(m, status="active", paused_until=None)
-                await self.store.save_member(m)
+                await self.store.set_member_status(m.user, "active")
             out.append(m)
         return out
 
@@ -141,19 +152,31 @@ class Rounds:
         rnd = Round(
             round_id, cfg.community, seed, kind, "running" if built else "done", now, unplaced
         )
-        await self.store.create_round(rnd, built, tracks)
-        await self.open_spaces(built, where)
-        for member_id, reason in unplaced.items():
-            try:
-                await self.chat.send(by_id[member_id].user, _unplaced_message(reason))
-            except Exception:  # closed DMs: the round itself must not fail for it
-                log.warning("could not tell %s why they sit out this round", member_id)
+        await self.store.create_round(rnd, built, tracks)  # Conflict: someone got there first
+
+        async def announce() -> None:
+            await self.open_spaces(built, where)
+            for member_id, reason in unplaced.items():
+                try:
+                    await self.chat.send(by_id[member_id].user, _unplaced_message(reason))
+                except Exception:  # closed DMs: the round itself must not fail for it
+                    log.warning("could not tell %s why they sit out this round", member_id)
+
+        await self.store.after_commit(announce)
         return rnd, built
 
     async def _pair(self, cfg, members: list[Member], seed: int, now: datetime):
         roles = await self.store.role_history(cfg.community)
+        attendance = await self.store.attendance_of(cfg.community, [m.user.id for m in members])
         candidates = [
-            Candidate(m.user.id, m.timezone, m.level, m.track, *roles.get(m.user.id, (0, 0, None)))
+            Candidate(
+                m.user.id,
+                m.timezone,
+                m.level,
+                m.track,
+                *roles.get(m.user.id, (0, 0, None)),
+                reliability=attendance.get(m.user.id, Attendance()).reliability,
+            )
             for m in members
         ]
         since = now - HISTORY
@@ -169,6 +192,7 @@ class Rounds:
             timezone_weight=s.pair_timezone_weight,
             level_weight=s.pair_level_weight,
             role_weight=s.pair_role_weight,
+            reliability_weight=s.pair_reliability_weight,
         )
         if len(candidates) > POOL_THRESHOLD and self.executor is not None:
             loop = asyncio.get_running_loop()
@@ -232,12 +256,20 @@ class Rounds:
         await self.open_spaces(pending, cfg.schedule.channel if cfg.schedule else None)
 
     async def cancel(self, rnd: Round) -> int:
-        cancelled = 0
-        for s in await self.store.round_sessions(rnd.id):
-            if not s.phase.terminal:
-                await self.practice.apply(s.id, Cancelled(None))
-                cancelled += 1
-        await self.store.set_round_status(rnd.id, "cancelled")
+        live = [s for s in await self.store.round_sessions(rnd.id) if not s.phase.terminal]
+        async with AsyncExitStack() as held:
+            # every session's lock before the first write, in one order: no command on one of
+            # them can hold its lock while waiting for the database behind this cancel
+            for s in sorted(live, key=lambda s: s.id):
+                await held.enter_async_context(self.practice.locked(s.id))
+            cancelled = 0
+            for s in live:
+                try:
+                    await self.practice.apply(s.id, Cancelled(None))
+                    cancelled += 1
+                except InvalidTransition:
+                    continue  # it ended meanwhile
+            await self.store.set_round_status(rnd.id, "cancelled")
         return cancelled
 
     async def _session_ended(self, s: Session) -> None:

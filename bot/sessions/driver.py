@@ -11,15 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
-from bot.model import CommunityConfig, Session, Timer, UserRef
+from bot.model import CommunityConfig, Rating, Session, Timer, UserRef
 from bot.ports import ChatPort, Clock
 from bot.questions.bank import QuestionBank
 from bot.sessions import machine as sessions
 from bot.sessions import outbox as announcements
 from bot.sessions import presenter
-from bot.sessions.machine import InvalidTransition
+from bot.sessions.machine import AttendanceSettled, InvalidTransition
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,11 @@ class Practice:
         self.store, self.chat, self.clock, self.bank = store, chat, clock, bank
         self.arm = arm  # wakes the in-process alarm for new timers
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._holders: dict[str, asyncio.Task | None] = {}
         self._delivering = asyncio.Lock()
         self.on_ended = None  # set by Rounds: closes a round when its last session ends
+        # set by Reliability: records attendance consequences in the same unit of work
+        self.on_transition = None
 
     async def names(self, session: Session) -> dict[UserRef, str]:
         known = await self.store.member_names(session.community, [m.id for m in session.members])
@@ -47,6 +51,7 @@ class Practice:
             prep=timedelta(minutes=cfg.prep_minutes),
             answers=answers,
             feedback=timedelta(minutes=cfg.feedback_minutes),
+            grace=timedelta(minutes=cfg.grace_minutes),
         )
 
     def _minutes(self, question_id: str) -> int:
@@ -55,37 +60,82 @@ class Practice:
         except KeyError:
             return 10  # a pack was removed since the round started; keep the session going
 
+    @asynccontextmanager
+    async def locked(self, session_id: str):
+        """Serialise work on one session. Inside a unit of work the lock is held until the
+        unit commits or rolls back, so no one reads the state this work has not committed."""
+        me = asyncio.current_task()
+        if self._holders.get(session_id) is me:
+            yield  # this task holds it already (e.g. a round's cancel, then each session's)
+            return
+        lock = self._locks[session_id]
+        await lock.acquire()
+        self._holders[session_id] = me
+
+        def release() -> None:
+            self._holders.pop(session_id, None)
+            lock.release()
+
+        if self.store.at_end(release):
+            yield
+            return
+        try:
+            yield
+        finally:
+            release()
+
     async def apply(self, session_id: str, event: sessions.Event) -> tuple[Session, list]:
         """Apply one event; raises InvalidTransition (nothing changed) when it does not fit."""
-        async with self._locks[session_id]:
+        async with self.locked(session_id):
             s = await self.store.get_session(session_id)
             if s is None:
                 raise InvalidTransition("that session does not exist")
             now = self.clock.now()
             cfg = await self.store.get_config(s.community)
             new, effects = sessions.advance(s, event, now, self.timings(s, cfg))
-            if new == s:
+            names = await self.names(new)
+            ratings = await self._closed_turn_ratings(new, effects)
+            deliveries = announcements.for_transition(new, effects, names, self.bank, ratings)
+            if new == s and not deliveries:
                 return new, effects
-            arm = []
-            for e in effects:
-                if isinstance(e, sessions.ArmTimer):
-                    arm.append(("phase_end", e.key, e.due_at))
-                    if not self.chat.capabilities.live_timestamps:
-                        checkpoint = e.due_at - CHECKPOINT_BEFORE
-                        if checkpoint - now >= CHECKPOINT_BEFORE:
-                            arm.append(("checkpoint", e.key, checkpoint))
-            deliveries = announcements.for_transition(
-                new, effects, await self.names(new), self.bank
-            )
             saved = await self.store.save_transition(
-                new, arm=arm, deliveries=deliveries, now=now, tz=cfg.timezone
+                new,
+                arm=self._alarms(effects, now),
+                deliveries=deliveries,
+                now=now,
+                tz=cfg.timezone,
+                settled=next(
+                    ((e.present, e.absent) for e in effects if isinstance(e, AttendanceSettled)),
+                    None,
+                ),
             )
             for timer in saved:
                 self.arm(timer)
-        await self.deliver(session_id)
+            if self.on_transition is not None:
+                await self.on_transition(new, effects, cfg)
+        await self.store.after_commit(lambda: self.deliver(session_id))
         if self.on_ended is not None and any(isinstance(e, sessions.Ended) for e in effects):
             await self.on_ended(new)
         return new, effects
+
+    def _alarms(self, effects, now) -> list[tuple[str, str, datetime]]:
+        arm = []
+        for e in effects:
+            if isinstance(e, sessions.ArmTimer):
+                arm.append(("phase_end", e.key, e.due_at))
+                if not self.chat.capabilities.live_timestamps:
+                    checkpoint = e.due_at - CHECKPOINT_BEFORE
+                    if checkpoint - now >= CHECKPOINT_BEFORE:
+                        arm.append(("checkpoint", e.key, checkpoint))
+        return arm
+
+    async def _closed_turn_ratings(self, s: Session, effects) -> dict[int, list[Rating]]:
+        """The ratings of turns whose feedback just closed: the candidate receives them."""
+        closed = [e.turn for e in effects if isinstance(e, sessions.FeedbackClosed)]
+        if not closed:
+            return {}
+        mine = [r for r in await self.store.session_ratings(s.id) if r.about == "answer"]
+        return {turn: [r for r in mine if r.turn == turn] for turn in closed}
 
     async def deliver(self, session_id: str | None = None) -> int:
         """Send what transitions queued, in order; a failed send stays queued for the next try."""
@@ -101,6 +151,8 @@ class Practice:
                             await self.store.link_message(ref, community, d.link, sid, d.turn)
                     elif d.kind == "private":
                         await self.chat.send_private(d.target, d.user, d.msg)
+                    elif d.kind == "dm":
+                        await self.chat.send(d.target, d.msg)
                     else:
                         await self.chat.close_pair_space(d.target)
                 except Exception:
@@ -139,8 +191,6 @@ class Practice:
         return s
 
     async def current_session(self, user: UserRef) -> Session | None:
-        """The member's newest unfinished session, if any."""
-        for s in await self.store.sessions_of(user, limit=3):
-            if not s.phase.terminal:
-                return s
-        return None
+        """The member's live session, if any (the database holds at most one)."""
+        session_id = await self.store.live_session_id(user)
+        return await self.store.get_session(session_id) if session_id else None

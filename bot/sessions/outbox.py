@@ -6,18 +6,19 @@ then sent; a crash in between sends them after the restart instead of losing the
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.messages import OutMessage
-from bot.model import ChannelRef, Phase, Session, UserRef
+from bot.model import ChannelRef, Phase, Rating, Session, UserRef
 from bot.questions.bank import QuestionBank
 from bot.sessions import machine as sessions
-from bot.sessions import presenter
+from bot.sessions import notices, presenter
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    kind: str  # post | private | close
+    kind: str  # post | private | dm | close
     target: ChannelRef | UserRef
     msg: OutMessage | None = None
     user: UserRef | None = None  # private: the one member who sees it
@@ -25,13 +26,31 @@ class Delivery:
     turn: int | None = None
 
 
-def for_transition(s: Session, effects, names, bank: QuestionBank) -> list[Delivery]:
+def for_transition(
+    s: Session, effects, names, bank: QuestionBank, ratings: Mapping[int, Sequence[Rating]]
+) -> list[Delivery]:
+    """``ratings``: the candidate's ratings of each turn whose feedback closed."""
     out: list[Delivery] = []
     if s.space is None:
         return out
     for e in effects:
         if isinstance(e, sessions.PhaseEntered):
             out += _phase(s, e, names, bank)
+        elif isinstance(e, sessions.AttendanceSettled) and e.absent and not s.phase.terminal:
+            out.append(Delivery("post", s.space, notices.going_on(e.present, e.absent, names)))
+        elif isinstance(e, sessions.StoodUp):
+            out += [Delivery("dm", m, notices.rematch_offer(names, s)) for m in e.members]
+        elif isinstance(e, sessions.OwnerAsked):
+            out.append(
+                Delivery("post", s.space, notices.owner_asked(e.asker, e.owner, e.phase, names))
+            )
+        elif isinstance(e, sessions.FeedbackClosed):
+            turn = s.turns[e.turn]
+            q = bank.question(turn.question_id)
+            msg = notices.feedback_received(
+                s, e.turn, q, bank.rubric_for(q), ratings.get(e.turn, ()), names
+            )
+            out.append(Delivery("dm", turn.candidate, msg))
         elif isinstance(e, sessions.Ended):
             out.append(Delivery("post", s.space, presenter.ended(s, names)))
             out.append(Delivery("close", s.space))

@@ -23,14 +23,13 @@ def _turn_header(session: Session, turn: int, names: Names) -> str:
     )
 
 
-def _controls(session: Session, noshow: bool = False) -> tuple[Button, ...]:
-    buttons = [
-        Button(actions.done(session.id), "I'm done", "primary"),
+def _controls(session: Session) -> tuple[Button, ...]:
+    """ "I'm done" names the phase it ends; only that phase's owner ends it."""
+    key = f"{session.phase.value}:{session.turn_index}"
+    return (
+        Button(actions.done(session.id, key), "I'm done", "primary"),
         Button(actions.guide(session.id), "My guide (interviewer)"),
-    ]
-    if noshow:
-        buttons.append(Button(actions.noshow(session.id), "No-show", "danger"))
-    return tuple(buttons)
+    )
 
 
 def signup(starts_at: datetime) -> OutMessage:
@@ -56,7 +55,9 @@ def welcome(session: Session, names: Names) -> OutMessage:
         title="Your mock interview",
         text=(
             f"Welcome {people}! This space is yours for this round.\n{order}\n"
-            f'Press "I\'m here" when you are ready; we start when everyone is (the intro ends {DEADLINE}).'
+            f'Press "I\'m here" when you are ready; we start when everyone is. Whoever has not '
+            f"pressed it when the intro ends ({DEADLINE}) is recorded as a no-show, and the others "
+            "go on (or get a rematch)."
         ),
         buttons=(
             Button(actions.ready(session.id), "I'm here", "primary"),
@@ -83,7 +84,7 @@ def prep(session: Session, names: Names, by_timer: bool) -> OutMessage:
             f"prep ends {DEADLINE}. {names[t.interviewer]}, your guide was sent to you "
             "privately (or press 'My guide')."
         ),
-        buttons=_controls(session, noshow=turn == 0),
+        buttons=_controls(session),
         deadline=session.phase_ends_at,
         mentions=(t.candidate, t.interviewer),
     )
@@ -128,7 +129,7 @@ def answer(session: Session, names: Names, by_timer: bool) -> OutMessage:
             f"{_times_up(by_timer, 'prep')}{names[t.candidate]}, you have the floor: answer ends "
             f"{DEADLINE}. {names[t.interviewer]}, probe with the follow-ups from your guide."
         ),
-        buttons=_controls(session, noshow=session.turn_index == 0),
+        buttons=_controls(session),
         deadline=session.phase_ends_at,
         mentions=(t.candidate,),
     )
@@ -142,7 +143,8 @@ def feedback(session: Session, names: Names, by_timer: bool) -> OutMessage:
         text=(
             f"{_times_up(by_timer, 'the answer')}{names[t.interviewer]}, give {names[t.candidate]} "
             f"your feedback; feedback ends {DEADLINE}. Quick score: react 1-5 on this message. "
-            "Full rubric: press Rate."
+            f"Full rubric: press Rate. {names[t.candidate]} receives the scores and your comment "
+            "privately when the feedback ends."
         ),
         buttons=(
             Button(actions.rate(session.id, session.turn_index), "Rate", "primary"),
@@ -165,13 +167,14 @@ def checkpoint(session: Session, minutes_left: int) -> OutMessage:
 
 def ended(session: Session, names: Names) -> OutMessage:
     by = names.get(session.ended_by, "someone") if session.ended_by else None
+    away = " and ".join(names[m] for m in session.members if m in session.absent)
     texts = {
         Phase.DONE: "✅ Session complete: well done, everyone! See /mock stats for your progress.",
         Phase.CANCELLED: f"Session cancelled{f' by {by}' if by else ''}.",
         Phase.NO_SHOW: (
-            f"Session ended: {by} reported a no-show."
-            if by
-            else "Session ended: nobody confirmed in time."
+            f"Session ended: {away} did not come (recorded as a no-show)."
+            if len(session.absent) < len(session.members)
+            else 'Session ended: nobody pressed "I\'m here" in time.'
         ),
     }
     return OutMessage(kind="info", text=texts[session.phase])

@@ -69,6 +69,8 @@ def session_from_row(row: Mapping[str, Any]) -> Session:
         created_at=row["created_at"],
         ended_at=row["ended_at"],
         ended_by=user(c, row["ended_by"]) if row["ended_by"] else None,
+        absent=frozenset(user(c, m) for m in row["absent"] or ()),
+        phase_started_at=row["phase_started_at"],
     )
 
 
@@ -87,6 +89,8 @@ def session_to_row(s: Session) -> dict[str, Any]:
         "created_at": s.created_at,
         "ended_at": s.ended_at,
         "ended_by": s.ended_by.id if s.ended_by else None,
+        "absent": sorted(m.id for m in s.absent),
+        "phase_started_at": s.phase_started_at,
     }
 
 
@@ -132,6 +136,8 @@ def config_to_json(cfg: CommunityConfig) -> dict[str, Any]:
         "level_gap": cfg.level_gap,
         "keep_tracks_apart": cfg.keep_tracks_apart,
         "timezone": cfg.timezone,
+        "grace_minutes": cfg.grace_minutes,
+        "noshow_pause": cfg.noshow_pause,
     }
 
 
@@ -152,6 +158,8 @@ def config_from_json(community: str, data: Mapping[str, Any]) -> CommunityConfig
         level_gap=data["level_gap"],
         keep_tracks_apart=data["keep_tracks_apart"],
         timezone=data["timezone"],
+        grace_minutes=data.get("grace_minutes", 10),
+        noshow_pause=data.get("noshow_pause", 2),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, inspect, select, text, update
 
 from bot.storage import schema, standings
 
@@ -21,7 +21,54 @@ def _v3(conn: Connection) -> None:
 
 
 # 3: the outbox of announcements (bot.sessions.outbox)
-MIGRATIONS: list[tuple[int, Step]] = [(1, _v1), (2, standings.create_tables), (3, _v3)]
+def _v4(conn: Connection) -> None:
+    """Attendance, two-way feedback and the database-held session and round invariants."""
+    inspector = inspect(conn)
+    for column in schema.VERSION_4_COLUMNS:
+        table = column.table.name
+        if column.name in {c["name"] for c in inspector.get_columns(table)}:
+            continue  # a database created at version 1 from today's tables has it already
+        kind = column.type.compile(conn.dialect)
+        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}"))
+    schema.metadata.create_all(conn, tables=list(schema.VERSION_4_TABLES))
+    # sessions live before this version hold their members' places
+    live = conn.execute(
+        select(schema.sessions.c.id, schema.sessions.c.community, schema.sessions.c.members).where(
+            schema.sessions.c.phase.not_in(["done", "cancelled", "no_show"])
+        )
+    ).all()
+    taken: set[tuple[str, str]] = set()
+    for sid, community, members in live:
+        for uid in members:
+            if (community, uid) not in taken:
+                taken.add((community, uid))
+                conn.execute(
+                    insert(schema.live_members).values(
+                        community=community, user_id=uid, session_id=sid
+                    )
+                )
+    # older code could leave two weekly rounds running: keep the newest
+    r = schema.rounds.c
+    seen: set[str] = set()
+    for rid, community in conn.execute(
+        select(r.id, r.community)
+        .where(r.status == "running", r.kind == "weekly")
+        .order_by(r.created_at.desc())
+    ).all():
+        if community in seen:
+            conn.execute(update(schema.rounds).where(r.id == rid).values(status="cancelled"))
+        seen.add(community)
+    existing = {i["name"] for i in inspect(conn).get_indexes("rounds")}
+    if schema.running_round.name not in existing:
+        schema.running_round.create(conn)
+
+
+MIGRATIONS: list[tuple[int, Step]] = [
+    (1, _v1),
+    (2, standings.create_tables),
+    (3, _v3),
+    (4, _v4),
+]
 SUMMARIES_SINCE = 2
 
 

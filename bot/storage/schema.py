@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -99,6 +100,8 @@ sessions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("ended_at", UTCDateTime),
     Column("ended_by", String(100)),
+    Column("absent", JSON),  # added in version 4
+    Column("phase_started_at", UTCDateTime),  # added in version 4
     Index("ix_sessions_community_phase", "community", "phase"),
 )
 
@@ -112,6 +115,7 @@ participants = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("track", String(60), nullable=False),
     Column("completed_at", UTCDateTime),
+    Column("attended", Boolean),  # added in version 4: None until the intro settles it
     Index("ix_participants_latest", "community", "user_id", "created_at"),
 )
 
@@ -161,6 +165,7 @@ ratings = Table(
     Column("source", String(10), nullable=False),
     Column("track", String(60), nullable=False),
     Column("submitted_at", UTCDateTime, nullable=False),
+    Column("about", String(10)),  # added in version 4: answer (None before) | feedback
     Index("ix_ratings_board", "community", "submitted_at", "track", "ratee", "rater", "overall"),
 )
 
@@ -220,3 +225,30 @@ outbox = Table(
 )
 
 VERSION_3 = (outbox,)
+
+# one row per member in a live session: the primary key lets no member be in two at once,
+# whatever races between a check and a write
+live_members = Table(
+    "live_members",
+    metadata,
+    Column("community", String(200), primary_key=True),
+    Column("user_id", String(100), primary_key=True),
+    Column("session_id", String(40), nullable=False, index=True),
+)
+
+# at most one running weekly round per community, held by the database
+running_round = Index(
+    "ux_rounds_running_weekly",
+    rounds.c.community,
+    unique=True,
+    sqlite_where=(rounds.c.status == "running") & (rounds.c.kind == "weekly"),
+    postgresql_where=(rounds.c.status == "running") & (rounds.c.kind == "weekly"),
+)
+
+VERSION_4_TABLES = (live_members,)
+VERSION_4_COLUMNS = (
+    sessions.c.absent,
+    sessions.c.phase_started_at,
+    participants.c.attended,
+    ratings.c.about,
+)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.model import (
@@ -23,29 +24,25 @@ from bot.model import (
 from bot.sessions.outbox import Delivery
 from bot.storage import codec, standings
 from bot.storage import schema as t
+from bot.storage.sql_attendance import AttendanceStore
 from bot.storage.sql_ratings import RatingStore
 from bot.storage.sql_timers import TimerStore
 
 
-class SqlStore(RatingStore, TimerStore):
+class Conflict(Exception):
+    """A write broke an invariant the database holds (another task got there first).
+
+    The unit of work rolls back; the command may run again against what was committed.
+    """
+
+
+class SqlStore(AttendanceStore, RatingStore, TimerStore):
     """The Store on SQLAlchemy Core, async: SQLite and PostgreSQL alike."""
-
-    # --- replayed platform events ---------------------------------------------
-
-    async def remember_event(self, community: str, event_id: str, now: datetime) -> bool:
-        """False when this delivery was seen before (so it must not be handled again)."""
-        stmt = (
-            t.insert_for(self._dialect, t.seen_events)
-            .values(community=community, event_id=event_id, at=now)
-            .on_conflict_do_nothing()
-        )
-        async with self._engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
 
     # --- community configuration ------------------------------------------------
 
     async def get_config(self, community: str) -> CommunityConfig:
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             row = (
                 await conn.execute(
                     select(t.communities.c.config).where(t.communities.c.community == community)
@@ -55,13 +52,13 @@ class SqlStore(RatingStore, TimerStore):
 
     async def save_config(self, cfg: CommunityConfig) -> None:
         values = {"community": cfg.community, "config": codec.config_to_json(cfg)}
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(self._upsert(t.communities, values, ["community"]))
 
     # --- members ----------------------------------------------------------------
 
     async def get_member(self, user: UserRef) -> Member | None:
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             row = (
                 await conn.execute(
                     select(t.members).where(
@@ -85,11 +82,11 @@ class SqlStore(RatingStore, TimerStore):
             "joined_at": m.joined_at,
             "waiting_since": m.waiting_since,
         }
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(self._upsert(t.members, values, ["community", "user_id"]))
 
     async def members(self, community: str, statuses: Iterable[str] = ("active",)) -> list[Member]:
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             rows = (
                 await conn.execute(
                     select(t.members)
@@ -101,7 +98,7 @@ class SqlStore(RatingStore, TimerStore):
 
     async def member_names(self, community: str, ids: Sequence[str]) -> dict[str, str]:
         m = t.members.c
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             rows = await conn.execute(
                 select(m.user_id, m.name).where(m.community == community, m.user_id.in_(list(ids)))
             )
@@ -110,7 +107,7 @@ class SqlStore(RatingStore, TimerStore):
     async def role_history(self, community: str) -> dict[str, tuple[int, int, datetime | None]]:
         """member id -> (times interviewer, times candidate, last time in a trio)."""
         m = t.members.c
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             rows = await conn.execute(
                 select(m.user_id, m.interviewed, m.candidated, m.last_sat_out).where(
                     m.community == community
@@ -121,8 +118,18 @@ class SqlStore(RatingStore, TimerStore):
     # --- rounds and sessions -----------------------------------------------------
 
     async def create_round(self, rnd: Round, sessions: Sequence[Session], tracks: dict[str, str]):
-        """Persist a round with its sessions, meetings, answered questions and role counts."""
-        async with self._engine.begin() as conn:
+        """Persist a round with its sessions, meetings, answered questions and role counts.
+
+        Raises Conflict when a member is already in a live session or the community
+        already runs a weekly round: the database refuses, not a check before the write.
+        """
+        try:
+            await self._create_round(rnd, sessions, tracks)
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from None
+
+    async def _create_round(self, rnd: Round, sessions: Sequence[Session], tracks):
+        async with self._write() as conn:
             await conn.execute(
                 insert(t.rounds).values(
                     id=rnd.id,
@@ -148,6 +155,9 @@ class SqlStore(RatingStore, TimerStore):
         await conn.execute(insert(t.sessions).values(**codec.session_to_row(s)))
         ids = [m.id for m in s.members]
         for uid in ids:
+            await conn.execute(
+                insert(t.live_members).values(community=s.community, user_id=uid, session_id=s.id)
+            )
             await conn.execute(
                 insert(t.participants).values(
                     community=s.community, user_id=uid, session_id=s.id, created_at=at, track=track
@@ -189,40 +199,44 @@ class SqlStore(RatingStore, TimerStore):
             )
 
     async def get_round(self, round_id: str) -> Round | None:
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             row = (await conn.execute(select(t.rounds).where(t.rounds.c.id == round_id))).first()
         return codec.round_from_row(row._mapping) if row else None
 
-    async def latest_round(self, community: str, kind: str | None = None) -> Round | None:
+    async def latest_round(
+        self, community: str, kind: str | None = None, status: str | None = None
+    ) -> Round | None:
         q = select(t.rounds).where(t.rounds.c.community == community)
         if kind is not None:
             q = q.where(t.rounds.c.kind == kind)
+        if status is not None:
+            q = q.where(t.rounds.c.status == status)
         q = q.order_by(t.rounds.c.created_at.desc(), t.rounds.c.id.desc()).limit(1)
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             row = (await conn.execute(q)).first()
         return codec.round_from_row(row._mapping) if row else None
 
     async def running_rounds(self) -> list[Round]:
         """Every community's unfinished rounds: what a restart must pick up."""
         q = select(t.rounds).where(t.rounds.c.status == "running").order_by(t.rounds.c.created_at)
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return [codec.round_from_row(r._mapping) for r in (await conn.execute(q)).all()]
 
     async def set_round_status(self, round_id: str, status: str) -> None:
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 update(t.rounds).where(t.rounds.c.id == round_id).values(status=status)
             )
 
     async def get_session(self, session_id: str) -> Session | None:
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             row = (
                 await conn.execute(select(t.sessions).where(t.sessions.c.id == session_id))
             ).first()
         return codec.session_from_row(row._mapping) if row else None
 
     async def round_sessions(self, round_id: str) -> list[Session]:
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             rows = (
                 await conn.execute(
                     select(t.sessions)
@@ -235,7 +249,7 @@ class SqlStore(RatingStore, TimerStore):
     async def sessions_of(self, user: UserRef, limit: int = 5) -> list[Session]:
         """The member's sessions, newest first."""
         p = t.participants.c
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             rows = (
                 await conn.execute(
                     select(t.sessions)
@@ -255,17 +269,27 @@ class SqlStore(RatingStore, TimerStore):
         deliveries: Sequence[Delivery] = (),
         now: datetime,
         tz: str = "UTC",
+        settled: tuple[Sequence[UserRef], Sequence[UserRef]] | None = None,
     ) -> list[Timer]:
-        """Save a session's new state, retire its old timers, arm new ones and queue what
-        the members must be told, atomically."""
+        """Save a session's new state, retire the timers of phases it left, arm new ones,
+        free the places of members no longer in it and queue what the members must be told,
+        atomically. A timer for the phase the session is still in stays armed."""
         row = codec.session_to_row(s)
-        async with self._engine.begin() as conn:
+        tc = t.timers.c
+        key = f"{s.phase.value}:{s.turn_index}"
+        async with self._write() as conn:
             await conn.execute(update(t.sessions).where(t.sessions.c.id == s.id).values(**row))
-            await conn.execute(
-                update(t.timers)
-                .where(t.timers.c.subject == s.id, t.timers.c.fired_at.is_(None))
-                .values(fired_at=now)
-            )
+            stale = (tc.subject == s.id) & tc.fired_at.is_(None)
+            if not s.phase.terminal:
+                stale = stale & (tc.key != key)
+            await conn.execute(update(t.timers).where(stale).values(fired_at=now))
+            lm = t.live_members.c
+            gone = lm.session_id == s.id
+            if not s.phase.terminal:
+                gone = gone & lm.user_id.not_in([m.id for m in s.present])
+            await conn.execute(delete(t.live_members).where(gone))
+            if settled is not None:
+                await self._settle_attendance(conn, s, *settled)
             if s.phase.value == "done":
                 await self._complete(conn, s, now, tz)
             armed = [
@@ -278,7 +302,11 @@ class SqlStore(RatingStore, TimerStore):
         """Count the session once per member, even if a finished session is saved again."""
         p = t.participants.c
         rows = await conn.execute(
-            select(p.user_id, p.track).where(p.session_id == s.id, p.completed_at.is_(None))
+            select(p.user_id, p.track).where(
+                p.session_id == s.id,
+                p.completed_at.is_(None),
+                p.user_id.in_([m.id for m in s.present]),
+            )
         )
         for row in rows.all():
             await conn.execute(
@@ -299,13 +327,13 @@ class SqlStore(RatingStore, TimerStore):
         q = select(m.a, m.b, m.at).where(m.community == community)
         if since is not None:
             q = q.where(m.at >= since)
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             rows = await conn.execute(q)
             return [(r.a, r.b, r.at) for r in rows]
 
     async def answered_questions(self, community: str, user_ids: Iterable[str]) -> set[str]:
         a = t.answered.c
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             rows = await conn.execute(
                 select(a.question_id).where(a.community == community, a.user_id.in_(list(user_ids)))
             )

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import event, select
@@ -20,6 +25,27 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+log = logging.getLogger(__name__)
+
+
+class AlreadyHandled(Exception):
+    """The platform delivered this event before and its effect is committed."""
+
+
+@dataclass
+class _Unit:
+    """One command's (or timer's) transaction, shared by every store call it makes."""
+
+    engine: object
+    conn: AsyncConnection
+    after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    at_end: list[Callable[[], None]] = field(default_factory=list)
+
+
+# the unit of work the running task is inside, if any; each asyncio task has its own
+_current: ContextVar[_Unit | None] = ContextVar("mockround_unit", default=None)
+
+
 class SqlEngine:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -33,7 +59,7 @@ class SqlEngine:
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def migrate(self) -> int:
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             before = await conn.run_sync(migrations.current_version)
             after = await conn.run_sync(migrations.migrate)
             if 0 < before < migrations.SUMMARIES_SINCE <= after:
@@ -51,6 +77,102 @@ class SqlEngine:
             )
         ).first()
         return row[0].get("timezone", "UTC") if row else "UTC"
+
+    # --- transactions ------------------------------------------------------------------
+
+    def _unit(self) -> _Unit | None:
+        unit = _current.get()
+        return unit if unit is not None and unit.engine is self._engine else None
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """A connection to write on: the unit of work's, else a transaction of its own."""
+        unit = self._unit()
+        if unit is not None:
+            yield unit.conn
+            return
+        async with self._engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection to read on: inside a unit of work it sees the unit's own writes."""
+        unit = self._unit()
+        if unit is not None:
+            yield unit.conn
+            return
+        async with self._engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def unit_of_work(
+        self, remember: tuple[str, str, datetime] | None = None
+    ) -> AsyncIterator[None]:
+        """Everything the body writes commits together, or not at all.
+
+        ``remember`` = (community, platform delivery id, now): the delivery is recorded in
+        the same transaction, so a crash or an error before the commit leaves it unhandled
+        for the platform's redelivery; a delivery that another task committed first raises
+        AlreadyHandled and this one's writes roll back. Work registered with
+        ``after_commit`` (sending, opening spaces) runs only once the commit succeeded; what
+        ``at_end`` registers (releasing locks) runs after the commit or the rollback.
+        A unit inside a unit joins the outer one.
+        """
+        if self._unit() is not None:
+            yield
+            return
+        async with self._engine.connect() as conn:
+            unit = _Unit(self._engine, conn)
+            token = _current.set(unit)
+            try:
+                async with conn.begin():
+                    yield
+                    if remember is not None and not await self._remember(conn, *remember):
+                        raise AlreadyHandled(remember[1])
+            finally:
+                _current.reset(token)
+                for release in reversed(unit.at_end):
+                    release()
+        for job in unit.after_commit:
+            try:
+                await job()
+            except Exception:
+                log.exception("work after a commit failed; it is retried at the next start")
+
+    def in_unit(self) -> bool:
+        return self._unit() is not None
+
+    async def after_commit(self, job: Callable[[], Awaitable[object]]) -> None:
+        """Run ``job`` once the current unit of work has committed (now, if there is none)."""
+        unit = self._unit()
+        if unit is None:
+            await job()
+        else:
+            unit.after_commit.append(job)
+
+    def at_end(self, release: Callable[[], None]) -> bool:
+        """Call ``release`` when the current unit ends; False (nothing kept) outside a unit."""
+        unit = self._unit()
+        if unit is None:
+            return False
+        unit.at_end.append(release)
+        return True
+
+    async def _remember(self, conn: AsyncConnection, community: str, event_id: str, now) -> bool:
+        stmt = (
+            t.insert_for(self._dialect, t.seen_events)
+            .values(community=community, event_id=event_id, at=now)
+            .on_conflict_do_nothing()
+        )
+        return (await conn.execute(stmt)).rowcount == 1
+
+    async def seen_event(self, community: str, event_id: str) -> bool:
+        se = t.seen_events.c
+        async with self._read() as conn:
+            row = await conn.execute(
+                select(se.event_id).where(se.community == community, se.event_id == event_id)
+            )
+            return row.first() is not None
 
     async def close(self) -> None:
         await self._engine.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from bot.model import (
     MessageRef,
@@ -34,7 +34,7 @@ class RatingStore(SqlEngine):
             "turn": turn,
             "purpose": purpose,
         }
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 self._upsert(
                     t.message_links, values, ["platform", "workspace", "channel", "message_id"]
@@ -43,7 +43,7 @@ class RatingStore(SqlEngine):
 
     async def find_link(self, ref: MessageRef) -> tuple[str, str | None, int | None] | None:
         ml = t.message_links.c
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             row = (
                 await conn.execute(
                     select(ml.purpose, ml.session_id, ml.turn).where(
@@ -73,9 +73,10 @@ class RatingStore(SqlEngine):
             "source": r.source,
             "track": track,
             "submitted_at": r.submitted_at,
+            "about": r.about,
         }
         rc = t.ratings.c
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             existed = (
                 await conn.execute(
                     select(func.count()).where(
@@ -87,6 +88,8 @@ class RatingStore(SqlEngine):
                 )
             ).scalar()
             await conn.execute(self._upsert(t.ratings, values, key))
+            if r.about != "answer":
+                return not existed  # feedback on feedback is no score on the leaderboard
             await standings.record_rating(
                 conn,
                 community=community,
@@ -102,9 +105,12 @@ class RatingStore(SqlEngine):
         return not existed
 
     async def session_ratings(self, session_id: str) -> list[Rating]:
-        async with self._engine.connect() as conn:
+        return await self.ratings_of_sessions([session_id])
+
+    async def ratings_of_sessions(self, session_ids: list[str]) -> list[Rating]:
+        async with self._read() as conn:
             rows = (
-                await conn.execute(select(t.ratings).where(t.ratings.c.session_id == session_id))
+                await conn.execute(select(t.ratings).where(t.ratings.c.session_id.in_(session_ids)))
             ).all()
         return [
             Rating(
@@ -117,6 +123,7 @@ class RatingStore(SqlEngine):
                 comment=r.comment,
                 source=r.source,
                 submitted_at=r.submitted_at,
+                about=r.about or "answer",
             )
             for r in rows
         ]
@@ -125,12 +132,25 @@ class RatingStore(SqlEngine):
         """(rater, ratee, overall, submitted_at, track, scores): all, or one member's."""
         rc = t.ratings.c
         q = select(rc.rater, rc.ratee, rc.overall, rc.submitted_at, rc.track, rc.scores).where(
-            rc.community == community
+            rc.community == community, or_(rc.about.is_(None), rc.about == "answer")
         )
         if ratee is not None:
             q = q.where(rc.ratee == ratee)
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return (await conn.execute(q)).all()
+
+    async def feedback_received(self, community: str, member: str) -> tuple[int, float | None]:
+        """How the member's feedback as interviewer was rated: (count, average)."""
+        rc = t.ratings.c
+        async with self._read() as conn:
+            n, avg = (
+                await conn.execute(
+                    select(func.count(), func.avg(rc.overall)).where(
+                        rc.community == community, rc.ratee == member, rc.about == "feedback"
+                    )
+                )
+            ).one()
+        return int(n), (float(avg) if avg is not None else None)
 
     async def completed_rows(self, community: str, member: str | None = None):
         """(user_id, completed_at, track) of completed session participations."""
@@ -140,24 +160,24 @@ class RatingStore(SqlEngine):
         )
         if member is not None:
             q = q.where(p.user_id == member)
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return (await conn.execute(q)).all()
 
     # --- the leaderboard, from summaries kept on every rating -------------------------
 
     async def leaderboard(self, community: str, *, period, track, now, tz, limit=None):
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return await standings.leaderboard(
                 conn, community, period=period, track=track, now=now, tz=tz, limit=limit
             )
 
     async def standing_of(self, community: str, member: str, *, now, tz):
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return await standings.standing_of(
                 conn, community, member, period="all", track=None, now=now, tz=tz
             )
 
     async def rebuild_standings(self, community: str, tz: str) -> None:
         """Recompute the summaries exactly, e.g. after the community's timezone changed."""
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await standings.rebuild(conn, community, tz)

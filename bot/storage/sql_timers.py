@@ -31,12 +31,12 @@ class TimerStore(SqlEngine):
     async def add_timer(
         self, community: str, kind: str, subject: str, key: str, due_at: datetime
     ) -> Timer:
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             return await self._add_timer(conn, community, kind, subject, key, due_at)
 
     async def cancel_timers(self, subject: str, kind: str, now: datetime) -> None:
         tc = t.timers.c
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 update(t.timers)
                 .where(tc.subject == subject, tc.kind == kind, tc.fired_at.is_(None))
@@ -48,14 +48,14 @@ class TimerStore(SqlEngine):
         q = select(t.timers).where(tc.fired_at.is_(None)).order_by(tc.due_at, tc.id)
         if due_by is not None:
             q = q.where(tc.due_at <= due_by)
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             rows = (await conn.execute(q)).all()
         return [codec.timer_from_row(r._mapping) for r in rows]
 
     async def claim_timer(self, timer_id: int, now: datetime) -> bool:
         """Mark a timer fired; False if something else already did (it must not run twice)."""
         tc = t.timers.c
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             res = await conn.execute(
                 update(t.timers)
                 .where(tc.id == timer_id, tc.fired_at.is_(None))
@@ -64,7 +64,7 @@ class TimerStore(SqlEngine):
             return res.rowcount == 1
 
     async def purge_seen_events(self, before: datetime) -> None:
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(delete(t.seen_events).where(t.seen_events.c.at < before))
 
     # --- the outbox -----------------------------------------------------------------
@@ -85,6 +85,11 @@ class TimerStore(SqlEngine):
                 )
             )
 
+    async def queue(self, s: Session, deliveries: Sequence[Delivery], now: datetime) -> None:
+        """Queue more announcements for a session (sent after the unit of work commits)."""
+        async with self._write() as conn:
+            await self._queue(conn, s, deliveries, now)
+
     async def undelivered(
         self, session_id: str | None = None
     ) -> list[tuple[int, str, str, Delivery]]:
@@ -93,14 +98,14 @@ class TimerStore(SqlEngine):
         q = select(t.outbox).where(o.sent_at.is_(None)).order_by(o.id)
         if session_id is not None:
             q = q.where(o.session_id == session_id)
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             rows = (await conn.execute(q)).all()
         out = []
         for r in rows:
             c = r.community
             delivery = Delivery(
                 kind=r.kind,
-                target=codec.channel(c, r.target),
+                target=codec.user(c, r.target) if r.kind == "dm" else codec.channel(c, r.target),
                 msg=codec.message_from_json(c, r.message),
                 user=codec.user(c, r.user_id) if r.user_id else None,
                 link=r.link,
@@ -110,7 +115,7 @@ class TimerStore(SqlEngine):
         return out
 
     async def mark_delivered(self, outbox_id: int, now: datetime) -> None:
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 update(t.outbox).where(t.outbox.c.id == outbox_id).values(sent_at=now)
             )

@@ -333,7 +333,7 @@ async def rebuild(conn: AsyncConnection, community: str, tz: str) -> None:
     rc, pc = t.ratings.c, t.participants.c
     ratings = await conn.execute(
         select(rc.session_id, rc.turn, rc.rater, rc.ratee, rc.overall, rc.track, rc.submitted_at)
-        .where(rc.community == community)
+        .where(rc.community == community, (rc.about.is_(None)) | (rc.about == "answer"))
     )  # fmt: skip
     sessions = await conn.execute(
         select(pc.user_id, pc.completed_at, pc.track)

@@ -21,7 +21,8 @@ from bot.model import (
     Turn,
     UserRef,
 )
-from bot.storage.sql import SqlStore
+from bot.storage.sql import Conflict, SqlStore
+from bot.storage.sql_engine import AlreadyHandled
 
 NOW = datetime(2026, 2, 2, 12, 0, tzinfo=UTC)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("MOCKROUND_TEST_POSTGRES_URL") else [])
@@ -48,7 +49,7 @@ async def _wipe(s: SqlStore) -> None:
     from bot.storage import schema
 
     async with s._engine.begin() as conn:
-        for table in reversed(schema.VERSION_1):
+        for table in (*reversed(schema.VERSION_1), *schema.VERSION_4_TABLES):
             if table is not schema.schema_version:
                 await conn.execute(table.delete())
 
@@ -138,10 +139,52 @@ async def test_a_rating_is_one_row_per_key_and_replaced(store):
     assert [(x.rater, x.ratee, x.overall, x.track) for x in rows] == [("a", "b", 5.0, "coding")]
 
 
+async def remember(store, community: str, event_id: str, at=NOW) -> bool:
+    """True if the delivery was new and is now remembered with the unit's writes."""
+    try:
+        async with store.unit_of_work((community, event_id, at)):
+            await store.save_config(CommunityConfig(community, prep_minutes=3))
+    except AlreadyHandled:
+        return False
+    return True
+
+
 async def test_events_are_remembered_per_community(store):
-    assert await store.remember_event("discord:w1", "e1", NOW)
-    assert not await store.remember_event("discord:w1", "e1", NOW)
-    assert await store.remember_event("discord:w2", "e1", NOW)
+    assert await remember(store, "discord:w1", "e1")
+    assert not await remember(store, "discord:w1", "e1")
+    assert await remember(store, "discord:w2", "e1")
+    assert await store.seen_event("discord:w1", "e1")
+
+
+async def test_a_unit_that_fails_forgets_the_delivery_and_its_writes(store):
+    with pytest.raises(RuntimeError):
+        async with store.unit_of_work(("discord:w1", "e9", NOW)):
+            await store.save_config(CommunityConfig("discord:w1", prep_minutes=9))
+            raise RuntimeError("crash before the commit")
+    assert not await store.seen_event("discord:w1", "e9")
+    assert (await store.get_config("discord:w1")).prep_minutes == 2
+    assert await remember(store, "discord:w1", "e9")  # the redelivery is handled
+
+
+async def test_one_live_session_per_member_is_held_by_the_database(store):
+    s1 = session()
+    await store.create_round(
+        Round("r1", "discord:w1", 1, "on_demand", "running", NOW), [s1], {s1.id: "coding"}
+    )
+    s2 = replace(session(), id="r2-0", round_id="r2")
+    with pytest.raises(Conflict):
+        await store.create_round(
+            Round("r2", "discord:w1", 1, "on_demand", "running", NOW), [s2], {s2.id: "coding"}
+        )
+    assert await store.get_round("r2") is None and await store.get_session("r2-0") is None
+    assert await store.live_session_id(s1.members[0]) == s1.id
+
+
+async def test_one_running_weekly_round_per_community_is_held_by_the_database(store):
+    await store.create_round(Round("w1", "discord:w1", 1, "weekly", "running", NOW), [], {})
+    with pytest.raises(Conflict):
+        await store.create_round(Round("w2", "discord:w1", 1, "weekly", "running", NOW), [], {})
+    await store.create_round(Round("w3", "discord:w2", 1, "weekly", "running", NOW), [], {})
 
 
 async def test_message_links(store):
@@ -228,8 +271,8 @@ async def test_the_outbox_keeps_queued_messages_in_order_until_marked(store):
 
 
 async def test_remembered_events_older_than_the_cut_are_forgotten(store):
-    await store.remember_event("discord:w1", "old", NOW - timedelta(days=8))
-    await store.remember_event("discord:w1", "new", NOW)
+    await remember(store, "discord:w1", "old", NOW - timedelta(days=8))
+    await remember(store, "discord:w1", "new", NOW)
     await store.purge_seen_events(NOW - timedelta(days=7))
-    assert await store.remember_event("discord:w1", "old", NOW)
-    assert not await store.remember_event("discord:w1", "new", NOW)
+    assert await remember(store, "discord:w1", "old")
+    assert not await remember(store, "discord:w1", "new")

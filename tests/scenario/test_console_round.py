@@ -67,11 +67,16 @@ async def test_a_scheduled_round_from_signup_to_leaderboard(app, clock):
     outsider = next(m for s in sessions if s is not pair for m in s.members)
     assert not any(question.title in t for t in chat.texts_seen_by(outsider.id))
 
-    # the interviewer ends the answer early; prep and answer run on the clock
+    # the candidate ends the answer early; the interviewer's press only asks them to
     await advance(app, clock, 2)
     s = await app.store.get_session(pair.id)
     assert s.phase is Phase.ANSWER
-    await app.service.handle(c.EndPhase(actor=first.interviewer))
+    asked = await app.service.handle(c.EndPhase(actor=first.interviewer))
+    assert (
+        asked.text.startswith("asked")
+        and (await app.store.get_session(pair.id)).phase is Phase.ANSWER
+    )
+    await app.service.handle(c.EndPhase(actor=first.candidate))
     s = await app.store.get_session(pair.id)
     assert s.phase is Phase.FEEDBACK
 
@@ -83,7 +88,7 @@ async def test_a_scheduled_round_from_signup_to_leaderboard(app, clock):
     assert "saved: 4/5" in r.text
 
     # turn 2: the full rubric form
-    await app.service.handle(c.EndPhase(actor=first.candidate))  # feedback over
+    await app.service.handle(c.EndPhase(actor=first.interviewer))  # feedback over
     s = await app.store.get_session(pair.id)
     assert (s.phase, s.turn_index) == (Phase.PREP, 1)
     second = s.turns[1]

@@ -69,9 +69,16 @@ def test_button_ids_round_trip():
         actor=ME, session_id="r1-0"
     )
     assert actions.decode(actions.join(), actor=ME) == c.Join(actor=ME)
-    assert actions.parse_form_id(actions.form("r1-0", 2)) == ("r1-0", 2)
-    for bad in ("mr:rate", "xx:done:1", "mr:done:a b", actions.form("s", 1)):
-        with pytest.raises(c.BadInput):
+    assert actions.decode(actions.done("r1-0", "answer:1"), actor=ME) == c.EndPhase(
+        actor=ME, session_id="r1-0", phase_key="answer:1"
+    )
+    assert actions.decode(actions.rematch(), actor=ME) == c.PairNow(actor=ME)
+    assert actions.submission(actions.form("r1-0", 2), {"a": "4"}, "ok", actor=ME) == (
+        c.SubmitRating(actor=ME, session_id="r1-0", turn=2, values={"a": "4"}, comment="ok")
+    )
+    assert actions.submission(actions.feedback_form("r1-0", 0), {}, actor=ME).about == "feedback"
+    for bad in ("mr:rate", "xx:done:1", "mr:done:a b", actions.form("s", 1), "mr:evil:'x'"):
+        with pytest.raises(c.BadInput, match="no longer valid"):
             actions.decode(bad, actor=ME)
     with pytest.raises(c.BadInput):
-        actions.parse_form_id(actions.rate("s", 1))
+        actions.submission(actions.rate("s", 1), {}, actor=ME)

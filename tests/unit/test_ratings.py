@@ -17,8 +17,8 @@ async def feedback(app):
     (s,) = await app.store.round_sessions((await app.store.latest_round("console:demo")).id)
     for m in s.members:
         await app.service.handle(c.ConfirmReady(actor=m))
-    for _ in range(2):
-        await app.service.handle(c.EndPhase(actor=s.members[0]))
+    for _ in range(2):  # the candidate ends prep and answer
+        await app.service.handle(c.EndPhase(actor=s.turns[0].candidate))
     s = await app.store.get_session(s.id)
     assert s.phase is Phase.FEEDBACK
     t = s.turns[0]
@@ -68,7 +68,7 @@ async def test_only_the_interviewer_rates(app, feedback):
 
 async def test_the_window_closes_with_the_feedback_phase(app, feedback):
     s, interviewer, candidate, entry = feedback
-    await app.service.handle(c.EndPhase(actor=candidate))  # feedback over: turn 2 prep
+    await app.service.handle(c.EndPhase(actor=interviewer))  # feedback over: turn 2 prep
     late = await app.service.handle(
         c.SubmitRating(actor=interviewer, session_id=s.id, turn=0, values=dims(app, s))
     )

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot import actions
 from bot import commands as c
 from bot.model import Phase
 from tests.conftest import CHANNEL, advance, join, start_round, user
@@ -151,15 +152,23 @@ async def test_on_demand_pairs_whoever_is_waiting(app):
     assert "in the queue" in r.text  # ann and bob are no longer waiting
 
 
-async def test_no_show_and_admin_cancel_end_sessions_and_close_spaces(app):
+async def test_no_show_and_admin_cancel_end_sessions_and_close_spaces(app, clock):
     await join(app, "ann", "bob", "cat", "dan")
     await start_round(app)
     rnd = await app.store.latest_round("console:demo")
     first, second = await app.store.round_sessions(rnd.id)
-    reporter = first.members[0]
+    reporter, absent = first.members
+    early = await app.service.handle(c.ReportNoShow(actor=reporter))
+    assert early.error and "grace period" in early.text
+    clock.advance(minutes=10)  # the grace period is over (its timer not yet run)
     r = await app.service.handle(c.ReportNoShow(actor=reporter))
-    assert r.text == "no-show recorded; session ended"
-    assert (await app.store.get_session(first.id)).phase is Phase.NO_SHOW
+    assert (
+        r.text == f"no-show recorded for {absent.id.title()}; look for a rematch offer in your DMs"
+    )
+    ended = await app.store.get_session(first.id)
+    assert ended.phase is Phase.NO_SHOW and ended.absent == {absent}
+    assert (await app.store.attendance(absent)).no_shows == 1
+    assert (await app.store.attendance(reporter)).no_shows == 0
     r = await app.service.handle(c.CancelRound(actor=user("ann"), is_admin=True))
     assert r.text == "Round cancelled: 1 session stopped."
     assert (await app.store.get_session(second.id)).phase is Phase.CANCELLED
@@ -201,10 +210,14 @@ async def test_help_shows_admin_commands_to_admins_only(app):
     assert any("schedule" in name for name, _ in admin.fields)
 
 
-async def test_solo_practice_question_comes_with_the_guide(app):
+async def test_solo_practice_keeps_the_guide_behind_a_button(app):
     await join(app, "ann", track="coding", level="junior")
     msg = (await app.service.handle(c.PracticeQuestion(actor=user("ann")))).message
-    assert msg.title.startswith("Solo practice") and any(n == "Red flags" for n, _ in msg.fields)
+    assert msg.title.startswith("Solo practice") and msg.fields == ()
+    (button,) = msg.buttons
+    assert button.label == "Show the guide"
+    guide = (await app.service.handle(actions.decode(button.action_id, actor=user("ann")))).message
+    assert guide.kind == "guide" and any(n == "Red flags" for n, _ in guide.fields)
 
 
 async def test_questions_are_new_to_both_members_and_follow_the_enabled_packs(app, clock):

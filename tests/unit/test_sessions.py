@@ -10,14 +10,18 @@ from bot.model import ChannelRef, Phase, Session, Turn, UserRef
 from bot.sessions.machine import (
     Acknowledged,
     ArmTimer,
+    AttendanceSettled,
     Cancelled,
     Confirmed,
     Ended,
     EndedEarly,
+    FeedbackClosed,
     InvalidTransition,
     NoShowReported,
+    OwnerAsked,
     PhaseEntered,
     SpaceOpened,
+    StoodUp,
     TimeUp,
     Timings,
     advance,
@@ -32,7 +36,9 @@ T = Timings(
     prep=timedelta(minutes=2),
     answers=(timedelta(minutes=10), timedelta(minutes=15), timedelta(minutes=12)),
     feedback=timedelta(minutes=5),
+    grace=timedelta(minutes=10),
 )
+INTRO = max(T.intro, T.grace)
 
 
 def pair(members=(A, B)) -> Session:
@@ -55,12 +61,12 @@ def started(members=(A, B)) -> Session:
     return s
 
 
-def test_space_opened_enters_intro_and_arms_its_timer():
+def test_space_opened_enters_intro_for_at_least_the_grace_period():
     s, effects = advance(pair(), SpaceOpened(SPACE), NOW, T)
-    assert (s.phase, s.space, s.phase_ends_at) == (Phase.INTRO, SPACE, NOW + T.intro)
+    assert (s.phase, s.space, s.phase_ends_at) == (Phase.INTRO, SPACE, NOW + INTRO)
     assert effects == [
-        PhaseEntered(Phase.INTRO, 0, NOW + T.intro, False),
-        ArmTimer("intro:0", NOW + T.intro),
+        PhaseEntered(Phase.INTRO, 0, NOW + INTRO, False),
+        ArmTimer("intro:0", NOW + INTRO),
     ]
 
 
@@ -79,16 +85,42 @@ def test_confirming_twice_changes_nothing():
     assert again == s and isinstance(effects[0], Acknowledged)
 
 
-def test_intro_timeout_with_nobody_confirmed_is_a_no_show():
+def end(s: Session, at=NOW) -> Session:
+    """The phase's owner ends it."""
+    from bot.sessions.machine import owner
+
+    moved, _ = advance(s, EndedEarly(owner(s), current_key(s)), at, T)
+    return moved
+
+
+def test_intro_timeout_with_nobody_confirmed_is_a_no_show_for_everyone():
     s, effects = advance(opened(), TimeUp("intro:0"), NOW, T)
-    assert s.phase is Phase.NO_SHOW and effects == [Ended(Phase.NO_SHOW)]
+    assert s.phase is Phase.NO_SHOW and s.absent == {A, B}
+    assert effects == [AttendanceSettled((), (A, B)), Ended(Phase.NO_SHOW)]
 
 
-def test_intro_timeout_with_one_confirmed_starts_anyway():
+def test_intro_timeout_with_one_confirmed_records_the_other_and_offers_a_rematch():
     s, _ = advance(opened(), Confirmed(A), NOW, T)
     s, effects = advance(s, TimeUp("intro:0"), NOW, T)
-    assert s.phase is Phase.PREP
-    assert effects[0] == PhaseEntered(Phase.PREP, 0, NOW + T.prep, True)
+    assert s.phase is Phase.NO_SHOW and s.absent == {B} and s.ended_by is None
+    assert effects == [AttendanceSettled((A,), (B,)), StoodUp((A,)), Ended(Phase.NO_SHOW)]
+
+
+def test_a_trio_whose_third_does_not_come_goes_on_as_a_pair():
+    s = opened((A, B, C))
+    for m in (A, C):
+        s, _ = advance(s, Confirmed(m), NOW, T)
+    s, effects = advance(s, TimeUp("intro:0"), NOW, T)
+    assert (s.phase, s.present, s.absent) == (Phase.PREP, (A, C), {B})
+    assert effects[0] == AttendanceSettled((A, C), (B,))
+    # each present member keeps the question meant for them, the other interviews
+    assert [(t.interviewer, t.candidate, t.question_id) for t in s.turns] == [
+        (A, C, "q1"),
+        (C, A, "q2"),
+    ]
+    while not s.phase.terminal:
+        s = end(s)
+    assert s.phase is Phase.DONE
 
 
 def test_full_pair_walk_through_both_turns_by_timer():
@@ -105,7 +137,7 @@ def test_full_pair_walk_through_both_turns_by_timer():
         (Phase.FEEDBACK, 1),
         (Phase.DONE, 1),
     ]
-    assert s.ended_at == NOW and effects == [Ended(Phase.DONE)]
+    assert s.ended_at == NOW and effects == [FeedbackClosed(1), Ended(Phase.DONE)]
 
 
 def test_answer_phase_uses_that_turns_minutes():
@@ -119,26 +151,42 @@ def test_trio_has_three_turns_and_everyone_interviews_once():
     assert [t.interviewer for t in s.turns] == [A, B, C]
     phases = []
     while not s.phase.terminal:
-        s, _ = advance(s, EndedEarly(A), NOW, T)
+        s = end(s)
         phases.append((s.phase, s.turn_index))
     assert phases.count((Phase.FEEDBACK, 2)) == 1 and s.phase is Phase.DONE
 
 
-def test_ending_early_moves_to_the_next_phase_without_times_up():
+def test_the_candidate_ends_prep_and_answer_the_interviewer_ends_feedback():
+    s = started()  # turn 1: A interviews B
+    s, effects = advance(s, EndedEarly(B, "prep:0"), NOW, T)
+    assert s.phase is Phase.ANSWER and effects[0].by_timer is False
+    same, effects = advance(s, EndedEarly(A, "answer:0"), NOW, T)
+    assert same == s and effects == [OwnerAsked(A, B, Phase.ANSWER)]
+    s, _ = advance(s, EndedEarly(B, "answer:0"), NOW, T)
+    assert s.phase is Phase.FEEDBACK
+    same, effects = advance(s, EndedEarly(B, "feedback:0"), NOW, T)
+    assert same == s and effects == [OwnerAsked(B, A, Phase.FEEDBACK)]
+    s, effects = advance(s, EndedEarly(A, "feedback:0"), NOW, T)
+    assert (s.phase, s.turn_index) == (Phase.PREP, 1) and effects[0] == FeedbackClosed(0)
+
+
+def test_a_second_press_for_a_phase_that_already_ended_changes_nothing():
     s = started()
-    s, effects = advance(s, EndedEarly(B), NOW, T)
-    assert s.phase is Phase.ANSWER
-    assert effects[0].by_timer is False
+    s, _ = advance(s, EndedEarly(B, "prep:0"), NOW, T)
+    s, _ = advance(s, EndedEarly(B, "answer:0"), NOW, T)
+    assert s.phase is Phase.FEEDBACK
+    with pytest.raises(InvalidTransition, match="already ended"):
+        advance(s, EndedEarly(B, "answer:0"), NOW, T)
 
 
 def test_ending_the_intro_early_is_refused():
     with pytest.raises(InvalidTransition, match="I'm here"):
-        advance(opened(), EndedEarly(A), NOW, T)
+        advance(opened(), EndedEarly(A, "intro:0"), NOW, T)
 
 
 def test_a_stale_timer_does_nothing():
     s = started()
-    moved, _ = advance(s, EndedEarly(A), NOW, T)
+    moved = end(s)
     same, effects = advance(moved, TimeUp("prep:0"), NOW, T)
     assert same == moved and effects == []
 
@@ -155,7 +203,7 @@ def test_cancel_from_any_live_phase(steps):
     for _ in range(max(0, steps - 1)):
         s, _ = advance(s, TimeUp(current_key(s)), NOW, T)
     s, effects = advance(s, Cancelled(B), NOW, T)
-    assert s.phase is Phase.CANCELLED and s.ended_by == B and effects == [Ended(Phase.CANCELLED)]
+    assert s.phase is Phase.CANCELLED and s.ended_by == B and effects[-1] == Ended(Phase.CANCELLED)
 
 
 def test_admin_cancel_has_no_member():
@@ -163,25 +211,28 @@ def test_admin_cancel_has_no_member():
     assert s.phase is Phase.CANCELLED and s.ended_by is None
 
 
-def test_no_show_reported_in_the_first_turn():
-    s, effects = advance(started(), NoShowReported(A), NOW, T)
-    assert s.phase is Phase.NO_SHOW and s.ended_by == A and effects == [Ended(Phase.NO_SHOW)]
+def test_a_no_show_waits_for_the_grace_period_and_is_recorded_against_the_absent():
+    s = opened()
+    with pytest.raises(InvalidTransition, match="grace period"):
+        advance(s, NoShowReported(A), NOW + T.grace - timedelta(minutes=1), T)
+    s, effects = advance(s, NoShowReported(A), NOW + T.grace, T)
+    assert s.phase is Phase.NO_SHOW and s.absent == {B} and s.ended_by == A
+    assert AttendanceSettled((A,), (B,)) in effects and StoodUp((A,)) in effects
 
 
-def test_no_show_after_the_first_answer_is_refused():
-    s = started()
-    for _ in range(3):
-        s, _ = advance(s, TimeUp(current_key(s)), NOW, T)
-    assert s.turn_index == 1
-    with pytest.raises(InvalidTransition, match="no-show"):
-        advance(s, NoShowReported(A), NOW, T)
+def test_a_no_show_when_everyone_came_or_after_the_intro_is_refused():
+    s, _ = advance(opened(), Confirmed(B), NOW, T)
+    with pytest.raises(InvalidTransition, match="nobody is missing"):
+        advance(s, NoShowReported(A), NOW + T.grace, T)
+    with pytest.raises(InvalidTransition, match="during the intro"):
+        advance(started(), NoShowReported(A), NOW, T)
 
 
 def test_outsiders_cannot_act_on_a_session():
     outsider = UserRef("console", "w", "zed")
     for event in (
         Confirmed(outsider),
-        EndedEarly(outsider),
+        EndedEarly(outsider, "prep:0"),
         NoShowReported(outsider),
         Cancelled(outsider),
     ):
@@ -192,7 +243,9 @@ def test_outsiders_cannot_act_on_a_session():
 def test_a_finished_session_refuses_member_events():
     s, _ = advance(started(), Cancelled(A), NOW, T)
     with pytest.raises(InvalidTransition, match="already over"):
-        advance(s, EndedEarly(A), NOW, T)
+        advance(s, Confirmed(A), NOW, T)
+    with pytest.raises(InvalidTransition, match="already ended"):
+        advance(s, EndedEarly(A, "prep:0"), NOW, T)
 
 
 def test_events_before_the_space_opens_are_refused():

@@ -106,10 +106,24 @@ async def test_a_whole_round(harness: Harness) -> None:
 
     # turn 2, roles swapped: the other member gets the next guide; "I'm done" ends the answer early
     await h.tick(minutes=ALL_THE_TIME)
-    await fake.wait_for(lambda: fake.dms_to(candidate), what="the second guide")
+    # turn 1's feedback closed: its candidate gets the quick score privately, by DM
+    await fake.wait_for(
+        lambda: [m for m in fake.dms_to(candidate) if "rated your answer" in text_of(m)],
+        what="the candidate's feedback DM",
+    )
+    await fake.wait_for(
+        lambda: [
+            m
+            for m in fake.dms_to(candidate)
+            if "Only you see this. " in text_of(m) and "What good looks like" in text_of(m)
+        ],
+        what="the second guide",
+    )
     await h.tick(minutes=ALL_THE_TIME)  # prep over
     answer_msg = h.with_button(thread, "mr:done:")
-    done = await fake.answered(await fake.click(candidate, answer_msg, f"mr:done:{session_id}"))
+    done_id = h.button_id(answer_msg, "mr:done:")
+    assert done_id == f"mr:done:{session_id}:answer:1"  # the press names the phase it ends
+    done = await fake.answered(await fake.click(interviewer, answer_msg, done_id))
     assert not done.text.startswith("Something")
 
     # the new interviewer rates with the full rubric: Rate opens a modal of selects in labels

@@ -1,0 +1,150 @@
+"""Member commands: join, leave, pause, pairing on demand and solo practice questions.
+
+Status changes touch only their own columns, so a join and a leave at once keep the
+join's settings whichever lands last.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import actions, validation
+from bot import commands as c
+from bot.commands import BadInput
+from bot.messages import Button, OutMessage, Reply
+from bot.model import Member
+from bot.rounds.runner import Rounds
+from bot.sessions import presenter
+from bot.sessions.driver import Practice
+
+WAITING_FOR = timedelta(hours=2)  # how long `now` keeps a member in the on-demand queue
+
+
+class Membership:
+    def __init__(self, practice: Practice, rounds: Rounds) -> None:
+        self.practice, self.rounds = practice, rounds
+        self.store, self.clock, self.bank = practice.store, practice.clock, practice.bank
+
+    async def join(self, cmd: c.Join) -> Reply:
+        tracks = self.bank.tracks()
+        old = await self.store.get_member(cmd.actor)
+        track = (
+            validation.track(cmd.track, tracks) if cmd.track else (old.track if old else tracks[0])
+        )
+        level = validation.level(cmd.level) if cmd.level else (old.level if old else "mid")
+        tz = validation.timezone(cmd.timezone) if cmd.timezone else (old.timezone if old else "UTC")
+        name = cmd.actor_name or (old.name if old else cmd.actor.id)
+        now = self.clock.now()
+        member = Member(
+            cmd.actor,
+            name,
+            track,
+            level,
+            tz,
+            "active",
+            None,
+            old.joined_at if old else now,
+            old.waiting_since if old else None,
+        )
+        await self.store.save_member(member)
+        verb = "Updated" if old and old.status == "active" else "Welcome! You joined"
+        hint = (
+            ""
+            if cmd.track and cmd.level and cmd.timezone
+            else (" Change them with /mock join track=<track> level=<level> tz=<Area/City>.")
+        )
+        return Reply.ok(f"{verb}: track {track}, level {level}, timezone {tz}.{hint}")
+
+    async def _member(self, cmd: c.Command) -> Member:
+        m = await self.store.get_member(cmd.actor)
+        if m is None or m.status == "left":
+            raise BadInput("you have not joined yet: /mock join [track=...] [level=...] [tz=...]")
+        return m
+
+    async def leave(self, cmd: c.Leave) -> Reply:
+        await self._member(cmd)
+        await self.store.set_member_status(cmd.actor, "left")
+        return Reply.ok(
+            "You left mock interview rounds. Your history is kept; /mock join to come back."
+        )
+
+    async def pause(self, cmd: c.Pause) -> Reply:
+        weeks = validation.whole_number("weeks", cmd.weeks, 1, 12)
+        await self._member(cmd)
+        until = self.clock.now().date() + timedelta(weeks=weeks)
+        await self.store.set_member_status(cmd.actor, "paused", until)
+        return Reply.ok(
+            f"Paused for {weeks} week{'s' if weeks > 1 else ''}: back in rounds from {until.isoformat()}."
+        )
+
+    async def pair_now(self, cmd: c.PairNow) -> Reply:
+        m = await self._member(cmd)
+        if m.status != "active":
+            raise BadInput("you are paused: /mock join to become active again")
+        if await self.practice.current_session(cmd.actor) is not None:
+            raise BadInput(
+                "you are already in a session: finish it (/mock done) or report a no-show"
+            )
+        now = self.clock.now()
+        await self.store.set_waiting(cmd.actor, m.waiting_since or now)
+        busy = await self.store.busy_members(cmd.actor.community)
+        waiting = [
+            w
+            for w in await self.store.members(cmd.actor.community)
+            if w.waiting_since is not None
+            and now - w.waiting_since <= WAITING_FOR
+            and w.user.id not in busy
+        ]
+        if len(waiting) < 2:
+            return Reply.ok(
+                "You're in the queue: you'll be paired as soon as someone else runs /mock now (for 2 hours)."
+            )
+        cfg = await self.store.get_config(cmd.actor.community)
+        rnd, built = await self.rounds.start(
+            cfg, kind="on_demand", where=cmd.channel, members=waiting
+        )
+        mine = [s for s in built if cmd.actor in s.members]
+        if mine:
+            return Reply.ok(f"Paired! {len(mine[0].members)} of you: your private space is open.")
+        return Reply.ok(rnd.unplaced.get(cmd.actor.id, "You're in the queue for the next partner."))
+
+    async def _not_live(self, cmd: c.Command) -> set[str]:
+        """Questions of the member's live session: never shown as solo practice."""
+        s = await self.practice.current_session(cmd.actor)
+        return {t.question_id for t in s.turns} if s is not None else set()
+
+    async def practice_question(self, cmd: c.PracticeQuestion) -> Reply:
+        m = await self.store.get_member(cmd.actor)
+        track = (
+            validation.track(cmd.track, self.bank.tracks())
+            if cmd.track
+            else (m.track if m else self.bank.tracks()[0])
+        )
+        level = validation.level(cmd.level) if cmd.level else (m.level if m else "mid")
+        live = await self._not_live(cmd)
+        seen = await self.store.answered_questions(cmd.actor.community, [cmd.actor.id])
+        seed = self.clock.now().isoformat()
+        q = self.bank.choose(track=track, level=level, exclude=seen | live, seed=seed)
+        if q is None or q.id in live:
+            q = self.bank.choose(track=track, level=level, exclude=live, seed=seed)
+        if q is None:
+            raise BadInput(f"no other questions in track '{track}' right now")
+        msg = OutMessage(
+            kind="question",
+            title=f"Solo practice: {q.title}",
+            text=(
+                f"{q.prompt.strip()}\n\nAnswer aloud for {q.minutes} min, then press Show the "
+                "guide to check yourself against it."
+            ),
+            buttons=(Button(actions.solo_guide(q.id), "Show the guide"),),
+        )
+        return Reply(message=msg)
+
+    async def solo_guide(self, cmd: c.ShowSoloGuide) -> Reply:
+        try:
+            q = self.bank.question(cmd.question_id)
+        except KeyError:
+            raise BadInput("that question is no longer in the bank: /mock question") from None
+        if q.id in await self._not_live(cmd):
+            raise BadInput("that question is in your live session: its guide is the interviewer's")
+        return Reply(message=presenter.guide(q, self.bank.rubric_for(q), "you"))

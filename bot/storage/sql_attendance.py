@@ -1,0 +1,103 @@
+"""The SQL store's side of who takes part: member status, live places, attendance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import case, func, select, update
+
+from bot.model import Attendance, Session, UserRef
+from bot.storage import schema as t
+from bot.storage.sql_engine import SqlEngine
+
+RECENT = 4  # sessions that decide whether a member is paused for no-shows
+
+
+class AttendanceStore(SqlEngine):
+    # --- member status, changed column by column so concurrent commands keep each
+    # other's settings (a join and a leave at once must not lose the join's track)
+
+    async def set_member_status(
+        self, user: UserRef, status: str, paused_until: date | None = None
+    ) -> None:
+        m = t.members.c
+        paused = datetime.combine(paused_until, time(), UTC) if paused_until else None
+        async with self._write() as conn:
+            await conn.execute(
+                update(t.members)
+                .where(m.community == user.community, m.user_id == user.id)
+                .values(status=status, paused_until=paused, waiting_since=None)
+            )
+
+    async def set_waiting(self, user: UserRef, since: datetime | None) -> None:
+        m = t.members.c
+        async with self._write() as conn:
+            await conn.execute(
+                update(t.members)
+                .where(m.community == user.community, m.user_id == user.id)
+                .values(waiting_since=since)
+            )
+
+    # --- live places ------------------------------------------------------------------
+
+    async def live_session_id(self, user: UserRef) -> str | None:
+        lm = t.live_members.c
+        async with self._read() as conn:
+            return (
+                await conn.execute(
+                    select(lm.session_id).where(
+                        lm.community == user.community, lm.user_id == user.id
+                    )
+                )
+            ).scalar()
+
+    async def busy_members(self, community: str) -> set[str]:
+        """Members in a live session: they sit out a new round until it ends."""
+        lm = t.live_members.c
+        async with self._read() as conn:
+            rows = await conn.execute(select(lm.user_id).where(lm.community == community))
+            return {r.user_id for r in rows}
+
+    # --- attendance -------------------------------------------------------------------
+
+    async def _settle_attendance(
+        self, conn, s: Session, present: Sequence[UserRef], absent: Sequence[UserRef]
+    ) -> None:
+        p = t.participants.c
+        for users, came in ((present, True), (absent, False)):
+            if users:
+                await conn.execute(
+                    update(t.participants)
+                    .where(p.session_id == s.id, p.user_id.in_([u.id for u in users]))
+                    .values(attended=came)
+                )
+
+    async def attendance_of(self, community: str, ids: Iterable[str]) -> dict[str, Attendance]:
+        """Attendance of the given members, in one query (the last 4 by a window function)."""
+        p = t.participants.c
+        ranked = (
+            select(
+                p.user_id,
+                p.attended,
+                func.row_number()
+                .over(partition_by=p.user_id, order_by=(p.created_at.desc(), p.session_id.desc()))
+                .label("recency"),
+            )
+            .where(p.community == community, p.user_id.in_(list(ids)), p.attended.is_not(None))
+            .subquery()
+        )
+        came = case((ranked.c.attended, 1), else_=0)
+        missed_recently = case(((ranked.c.recency <= RECENT) & ~ranked.c.attended, 1), else_=0)
+        q = select(
+            ranked.c.user_id, func.count(), func.sum(came), func.sum(missed_recently)
+        ).group_by(ranked.c.user_id)
+        async with self._read() as conn:
+            rows = (await conn.execute(q)).all()
+        return {
+            uid: Attendance(int(n), int(ok or 0), int(n) - int(ok or 0), int(recent or 0))
+            for uid, n, ok, recent in rows
+        }
+
+    async def attendance(self, user: UserRef) -> Attendance:
+        return (await self.attendance_of(user.community, [user.id])).get(user.id, Attendance())
