@@ -235,6 +235,15 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore):
             ).first()
         return codec.session_from_row(row._mapping) if row else None
 
+    async def sessions_live(self, community: str) -> list[Session]:
+        """Every unfinished session of the community."""
+        sc = t.sessions.c
+        q = select(t.sessions).where(
+            sc.community == community, sc.phase.not_in(["done", "cancelled", "no_show"])
+        )
+        async with self._read() as conn:
+            return [codec.session_from_row(r._mapping) for r in (await conn.execute(q)).all()]
+
     async def round_sessions(self, round_id: str) -> list[Session]:
         async with self._read() as conn:
             rows = (
