@@ -176,7 +176,8 @@ USAGE: dict[str, str] = {
     "schedule": "schedule <mon..sun> <HH:MM> [tz=<Area/City>] [channel]",
     "round": "round start|cancel",
     "config": "config [prep=<min>] [answer=<min>|question] [feedback=<min>] [intro=<min>] "
-    "[packs=<id,id>|all] [level_gap=0|1|2] [tracks=apart|mixed] [tz=<Area/City>]",
+    "[packs=<id,id>|all] [level_gap=0|1|2] [tracks=apart|mixed] [tz=<Area/City>] "
+    "[grace=<min>] [noshow_pause=0-4]",
 }
 
 

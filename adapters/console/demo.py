@@ -53,6 +53,8 @@ class Demo:
         self.channel = ChannelRef("console", "demo", CHANNEL)
         self.people: list[Person] = []
         self.rated: set[tuple[str, int]] = set()
+        self.answered_dms: set[int] = set()  # rematch offers and feedback already acted on
+        self.late: list[Person] = []  # members who never turn up
 
     def _user(self, name: str) -> UserRef:
         return UserRef("console", "demo", name.lower())
@@ -165,16 +167,21 @@ class Demo:
         )  # bad input: refused, nothing changes
         await self.say(self.people[2], "round start")  # not an admin: refused
         await self._until(datetime(2026, 3, 3, 18, 0, tzinfo=UTC))  # the scheduled round fires
+        late = self.late = await self._latecomers()
         for p in self.people:
             welcome = self._welcome_for(p)
-            if welcome is not None:
+            if welcome is not None and p not in late:
                 await self.send(
                     p, actions.decode(welcome, actor=p.user, actor_name=p.name), "presses I'm here"
                 )
+        for p in late:
+            self.console.print(f"[dim]{p.name} does not turn up[/dim]")
         await self._play()
         self.console.rule("after the round")
+        await self._answer_dms()  # the last turns' feedback arrived as the sessions ended
         await self.say(admin, "leaderboard all")
         await self.say(self.people[1], "stats")
+        await self.say(self.people[1], "history")
         self._member_view(self.people[1])
 
     def _member_view(self, p: Person) -> None:
@@ -208,14 +215,65 @@ class Demo:
                 return
             for s in live:
                 await self._act(s)
+            await self._answer_dms()
             self.clock.advance(minutes=1)
             await self.app.run_due()
 
     async def _live_sessions(self):
+        return await self.app.store.sessions_live("console:demo")
+
+    async def _latecomers(self) -> list[Person]:
+        """One member of each of the first two pairs never comes: their partners are
+        stood up, offered a rematch, and meet each other."""
         rnd = await self.app.store.latest_round("console:demo")
-        return [s for s in await self.app.store.round_sessions(rnd.id) if not s.phase.terminal]
+        pairs = [s for s in await self.app.store.round_sessions(rnd.id) if len(s.members) == 2]
+        if len(pairs) < 3:
+            return []  # a small community: everyone comes
+        person = {p.user: p for p in self.people}
+        watched = self.people[1].user  # the member whose screen ends the demo comes
+        for i, first in enumerate(pairs):
+            for second in pairs[i + 1 :]:
+                for a in first.members:
+                    for b in second.members:
+                        if watched in (a, b):
+                            continue
+                        gap = abs(LEVELS.index(person[a].level) - LEVELS.index(person[b].level))
+                        if gap <= 1 and person[a].track == person[b].track:
+                            # a and b are stood up, and can be paired with each other
+                            away = [m for m in (*first.members, *second.members) if m not in (a, b)]
+                            if watched not in away:
+                                return [person[m] for m in away]
+        return []
+
+    async def _answer_dms(self) -> None:
+        """Stood-up members take the rematch; candidates rate the feedback they received."""
+        for e in list(self.chat.entries):
+            if e.where != "DM" or e.number in self.answered_dms or not e.msg.buttons:
+                continue
+            self.answered_dms.add(e.number)
+            p = next(p for p in self.people if p.user.id in e.audience)
+            button = e.msg.buttons[0]
+            cmd = actions.decode(button.action_id, actor=p.user, actor_name=p.name)
+            reply = await self.send(p, cmd, f"presses {button.label}")
+            if reply.form is not None:
+                useful = str(self.rng.choice([3, 4, 4, 5]))
+                await self.send(
+                    p,
+                    actions.submission(
+                        reply.form.form_id, {"useful": useful}, "", actor=p.user, actor_name=p.name
+                    ),
+                    f"rates the feedback {useful}/5",
+                )
 
     async def _act(self, s) -> None:
+        if s.phase is Phase.INTRO:  # a rematch's welcome: both come this time
+            for m in s.members:
+                if m not in s.confirmed and m not in {p.user for p in self.late}:
+                    p = next(p for p in self.people if p.user == m)
+                    await self.send(
+                        p, actions.decode(actions.ready(s.id), actor=m), "presses I'm here"
+                    )
+            return
         if s.phase is not Phase.FEEDBACK or (s.id, s.turn_index) in self.rated:
             return
         self.rated.add((s.id, s.turn_index))

@@ -92,6 +92,10 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
     async def rate(interaction: discord.Interaction) -> None:
         await answers.command(interaction, c.OpenRatingForm, opens_form=True)
 
+    @group.command(name="ratefeedback", description="Rate the feedback I received")
+    async def ratefeedback(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.OpenFeedbackForm, opens_form=True)
+
     @group.command(name="ready", description="Confirm I am here for my session")
     async def ready(interaction: discord.Interaction) -> None:
         await answers.command(interaction, c.ConfirmReady)
@@ -107,6 +111,10 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
     @group.command(name="noshow", description="Report that my partner did not show up")
     async def noshow(interaction: discord.Interaction) -> None:
         await answers.command(interaction, c.ReportNoShow)
+
+    @group.command(name="history", description="My past sessions, scores and comments")
+    async def history(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.ShowHistory)
 
     @group.command(name="leaderboard", description="Show the leaderboard")
     @app_commands.describe(period="Which period", track="Only this track")

@@ -105,6 +105,10 @@ class CommunityAdmin:
                     "tracks must be 'apart' (members meet within their track) or 'mixed'"
                 )
             return {"keep_tracks_apart": value.lower() == "apart"}
+        if key == "grace":
+            return {"grace_minutes": validation.whole_number("grace", value, 1, 60)}
+        if key == "noshow_pause":
+            return {"noshow_pause": validation.whole_number("noshow_pause", value, 0, 4)}
         if key in ("tz", "timezone"):
             return {"timezone": validation.timezone(value)}
         raise BadInput(f"unknown setting '{key}': {c.USAGE['config']}")
@@ -126,5 +130,14 @@ def config_message(cfg: CommunityConfig) -> OutMessage:
         ("Level gap", str(cfg.level_gap)),
         ("Tracks", "apart" if cfg.keep_tracks_apart else "mixed"),
         ("Community timezone", cfg.timezone),
+        (
+            "No-shows",
+            f"reportable after {cfg.grace_minutes} min; "
+            + (
+                f"{cfg.noshow_pause} of the last 4 pause a member"
+                if cfg.noshow_pause
+                else "never pause"
+            ),
+        ),
     )
     return OutMessage(kind="info", title="Community settings", text="", fields=rows)

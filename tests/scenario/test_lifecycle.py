@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 
-import pytest
 from rich.console import Console
 
 from adapters.console.chat import ConsoleChat
