@@ -98,6 +98,10 @@ class PracticeLoop(RuleBasedStateMachine):
     def leave(self, name):
         self.handle(c.Leave(actor=user(name)))
 
+    @rule(name=names, weeks=st.sampled_from(["1", "2 weeks", "0"]))
+    def pause(self, name, weeks):
+        self.handle(c.Pause(actor=user(name), weeks=weeks))
+
     @rule(name=names, twice=st.booleans())
     def now(self, name, twice):
         cmd = c.PairNow(actor=user(name), channel=CHANNEL)
