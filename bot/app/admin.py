@@ -48,8 +48,8 @@ class CommunityAdmin:
         )
 
     async def start(self, cmd: c.StartRound, cfg: CommunityConfig) -> Reply:
-        latest = await self.store.latest_round(cfg.community, kind="weekly")
-        if latest is not None and latest.status == "running":
+        running = await self.store.latest_round(cfg.community, kind="weekly", status="running")
+        if running is not None:
             raise BadInput("a round is already running: /mock round cancel first")
         where = cfg.schedule.channel if cfg.schedule else cmd.channel
         rnd, built = await self.rounds.start(cfg, kind="weekly", where=where)
@@ -61,10 +61,10 @@ class CommunityAdmin:
         )
 
     async def cancel(self, cfg: CommunityConfig) -> Reply:
-        latest = await self.store.latest_round(cfg.community, kind="weekly")
-        if latest is None or latest.status != "running":
+        running = await self.store.latest_round(cfg.community, kind="weekly", status="running")
+        if running is None:
             raise BadInput("no round is running")
-        n = await self.rounds.cancel(latest)
+        n = await self.rounds.cancel(running)
         return Reply.ok(f"Round cancelled: {n} session{'s' if n != 1 else ''} stopped.")
 
     async def configure(self, cmd: c.Configure, cfg: CommunityConfig) -> Reply:
