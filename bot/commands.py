@@ -7,6 +7,8 @@ platform refuses the same bad input with the same one-line message.
 
 from __future__ import annotations
 
+import difflib
+import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ class Join(Command):
     track: str | None = None
     level: str | None = None
     timezone: str | None = None
+    slot: str | None = None  # the weekly slot to take part in
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,7 +131,33 @@ class ShowStats(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class Help(Command):
+    topic: str | None = None  # a command name: its details and an example
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resume(Command):
+    """Come back from a pause (or a pause for missed sessions) at once."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowStatus(Command):
     pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetPrivacy(Command):
+    leaderboard: str | None = None  # show | hide
+    stats: str | None = None  # public | private
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowMembers(Command):
+    page: str | int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveMember(Command):
+    member: UserRef
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +166,8 @@ class SetSchedule(Command):
     time: str
     timezone: str = "UTC"
     target: ChannelRef | None = None  # None: the channel the command was typed in
+    slot: str | int = 1  # which slot: an existing one is replaced, the next one is added
+    every: str | int = 1  # weeks between rounds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,17 +181,33 @@ class CancelRound(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ShowRoundReport(Command):
+    """The latest finished round's report, again."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Configure(Command):
     settings: Mapping[str, str] = field(default_factory=dict)  # empty: show the current config
 
 
-ADMIN_COMMANDS = (SetSchedule, StartRound, CancelRound, Configure)
-ADMIN_USAGE = ("schedule", "round", "config")  # the USAGE entries only admins may use
+ADMIN_COMMANDS = (
+    SetSchedule,
+    StartRound,
+    CancelRound,
+    ShowRoundReport,
+    Configure,
+    ShowMembers,
+    RemoveMember,
+)
+# the USAGE entries only admins (or the community's organiser role) may use
+ADMIN_USAGE = ("schedule", "round", "config", "members", "remove")
 
 USAGE: dict[str, str] = {
-    "join": "join [track=<track>] [level=junior|mid|senior] [tz=<Area/City>]",
+    "join": "join [track=<track>] [level=junior|mid|senior] [tz=<zone or city>] [slot=<n>]",
+    "status": "status",
     "leave": "leave",
     "pause": "pause <weeks 1-12>",
+    "resume": "resume",
     "now": "now",
     "question": "question [track=<track>] [level=junior|mid|senior]",
     "rate": "rate",
@@ -172,12 +219,15 @@ USAGE: dict[str, str] = {
     "noshow": "noshow",
     "leaderboard": "leaderboard [week|month|all] [track=<track>]",
     "stats": "stats [@member]",
-    "help": "help",
-    "schedule": "schedule <mon..sun> <HH:MM> [tz=<Area/City>] [channel]",
-    "round": "round start|cancel",
+    "privacy": "privacy [leaderboard=show|hide] [stats=public|private]",
+    "help": "help [command]",
+    "schedule": "schedule <mon..sun> <HH:MM> [tz=<zone>] [channel] [slot=<n>] [every=1|2]",
+    "round": "round start|cancel|report",
+    "members": "members [page]",
+    "remove": "remove @member",
     "config": "config [prep=<min>] [answer=<min>|question] [feedback=<min>] [intro=<min>] "
     "[packs=<id,id>|all] [level_gap=0|1|2] [tracks=apart|mixed] [tz=<Area/City>] "
-    "[grace=<min>] [noshow_pause=0-4]",
+    "[grace=<min>] [noshow_pause=0-4] [organiser=<role>] [reports=<channel>]",
 }
 
 
@@ -211,21 +261,52 @@ def parse_text(
     resolve_channel: Callable[[str], ChannelRef | None] = lambda token: None,
 ) -> Command:
     """Parse ``join track=coding level=mid`` (what follows ``/mock``) into a command."""
+    ctx = dict(actor=actor, actor_name=actor_name, is_admin=is_admin, channel=channel)
+    plain = re.sub(r"\s+", " ", text.strip().lower().replace("’", "'")).removeprefix("/mock ")
+    if plain.rstrip("!. ") in HERE_PHRASES:
+        return ConfirmReady(**ctx)
     try:
         words = shlex.split(text.strip())
     except ValueError as exc:
         raise BadInput(f"could not read the command: {exc}") from None
-    ctx = dict(actor=actor, actor_name=actor_name, is_admin=is_admin, channel=channel)
     if not words:
         return Help(**ctx)
     name, rest = words[0].lower().lstrip("/"), words[1:]
-    if name == "mock" and rest:
+    if name == "mock":
+        if not rest:
+            return Help(**ctx)
         name, rest = rest[0].lower(), rest[1:]
+    name = ALIASES.get(name, name)
     if name == "join":
-        a = _split(rest, ("track", "level", "tz"))
-        return Join(**ctx, track=a.get("track"), level=a.get("level"), timezone=a.get("tz"))
+        a = _split(rest, ("track", "level", "tz", "slot"))
+        return Join(
+            **ctx,
+            track=a.get("track"),
+            level=a.get("level"),
+            timezone=a.get("tz"),
+            slot=a.get("slot"),
+        )
     if name == "pause":
+        if len(rest) == 2 and rest[1].lower() in ("week", "weeks", "wk", "wks"):
+            rest = rest[:1]  # "pause 2 weeks"
+        if len(rest) == 1 and re.fullmatch(r"\d+w", rest[0].lower()):
+            rest = [rest[0][:-1]]  # "pause 2w"
         return Pause(**ctx, weeks=_split(rest, ("weeks",)).get("weeks", "1"))
+    if name == "help":
+        if len(rest) > 1:
+            raise BadInput(f"usage: {USAGE['help']}")
+        return Help(**ctx, topic=ALIASES.get(rest[0].lower(), rest[0].lower()) if rest else None)
+    if name == "privacy":
+        a = _split(rest, ("leaderboard", "stats"))
+        return SetPrivacy(**ctx, leaderboard=a.get("leaderboard"), stats=a.get("stats"))
+    if name == "members":
+        return ShowMembers(**ctx, page=_split(rest, ("page",)).get("page", "1"))
+    if name == "remove":
+        who = _split(rest, ("member",)).get("member")
+        member = resolve_member(who) if who else None
+        if member is None:
+            raise BadInput(f"usage: {USAGE['remove']} (mention the member)")
+        return RemoveMember(**ctx, member=member)
     if name == "question":
         a = _split(rest, ("track", "level"))
         return PracticeQuestion(**ctx, track=a.get("track"), level=a.get("level"))
@@ -241,7 +322,7 @@ def parse_text(
                 raise BadInput(f"unknown member '{who}': mention a member, e.g. stats @name")
         return ShowStats(**ctx, member=member)
     if name == "schedule":
-        a = _split(rest, ("weekday", "time", "tz", "channel"))
+        a = _split(rest, ("weekday", "time", "tz", "channel", "slot", "every"))
         if "weekday" not in a or "time" not in a:
             raise BadInput(f"usage: {USAGE['schedule']}")
         target = None
@@ -250,7 +331,13 @@ def parse_text(
             if target is None:
                 raise BadInput(f"unknown channel '{a['channel']}': mention a channel")
         return SetSchedule(
-            **ctx, weekday=a["weekday"], time=a["time"], timezone=a.get("tz", "UTC"), target=target
+            **ctx,
+            weekday=a["weekday"],
+            time=a["time"],
+            timezone=a.get("tz", "UTC"),
+            target=target,
+            slot=a.get("slot", 1),
+            every=a.get("every", 1),
         )
     if name == "round":
         sub = rest[0].lower() if rest else ""
@@ -258,6 +345,8 @@ def parse_text(
             return StartRound(**ctx)
         if sub == "cancel" and len(rest) == 1:
             return CancelRound(**ctx)
+        if sub == "report" and len(rest) == 1:
+            return ShowRoundReport(**ctx)
         raise BadInput(f"usage: {USAGE['round']}")
     if name == "config":
         settings: dict[str, str] = {}
@@ -277,10 +366,23 @@ def parse_text(
         "done": EndPhase,
         "guide": ShowGuide,
         "noshow": ReportNoShow,
-        "help": Help,
+        "status": ShowStatus,
+        "resume": Resume,
     }
     if name in simple:
         if rest:
             raise BadInput(f"'{name}' takes no arguments: {USAGE[name]}")
         return simple[name](**ctx)
-    raise BadInput(f"unknown command '{name}': try one of {', '.join(USAGE)}")
+    raise BadInput(unknown_command(name))
+
+
+HERE_PHRASES = ("i'm here", "im here", "i am here", "here")
+ALIASES = {"unpause": "resume", "back": "resume", "me": "status", "lb": "leaderboard"}
+
+
+def unknown_command(name: str) -> str:
+    shown = name if len(name) <= 30 else name[:29] + "…"
+    close = difflib.get_close_matches(name, [*USAGE, *ALIASES], n=1, cutoff=0.6)
+    if close:
+        return f"unknown command '{shown}': did you mean {ALIASES.get(close[0], close[0])}? (/mock help)"
+    return f"unknown command '{shown}': /mock help lists what you can do"

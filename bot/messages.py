@@ -25,6 +25,15 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message: a chart as a PNG, a calendar invitation, an export."""
+
+    name: str  # e.g. "progress.png"
+    data: bytes
+    mime: str = "image/png"
+
+
+@dataclass(frozen=True, slots=True)
 class OutMessage:
     text: str
     title: str | None = None
@@ -33,6 +42,7 @@ class OutMessage:
     reactions: tuple[str, ...] = ()  # emoji the bot adds so members can react with one click
     deadline: datetime | None = None  # fills the {deadline} token
     mentions: tuple[UserRef, ...] = ()
+    files: tuple[Attachment, ...] = ()
     kind: str = (
         "info"  # info | signup | question | guide | timer | feedback | leaderboard | stats | error
     )

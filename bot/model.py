@@ -61,6 +61,9 @@ class Member:
     paused_until: date | None = None
     joined_at: datetime | None = None
     waiting_since: datetime | None = None  # set by `now`: waiting for an on-demand partner
+    slot: int = 1  # the weekly slot the member takes part in
+    hide_from_board: bool = False
+    stats_private: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +204,7 @@ class Round:
     status: str  # running | done | cancelled
     created_at: datetime
     unplaced: Mapping[str, str] = field(default_factory=dict)  # member id -> why
+    slot: int = 0  # the weekly slot it belongs to; 0: started by hand or on demand
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,10 +221,14 @@ class Timer:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
+    """One weekly round slot; a community may have several (say Asia-Pacific and Americas)."""
+
     weekday: str  # mon..sun
     time: str  # HH:MM
     timezone: str
     channel: ChannelRef
+    every: int = 1  # weeks between rounds: 2 = every other week
+    since: date | None = None  # the week counting starts from (every other week)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +239,19 @@ class CommunityConfig:
     answer_minutes: int | None = None  # None: the question's own minutes
     feedback_minutes: int = 5
     packs: tuple[str, ...] | None = None  # None: every loaded pack
-    schedule: Schedule | None = None
+    slots: tuple[Schedule, ...] = ()  # weekly round slots, numbered from 1
     level_gap: int = 1  # pair levels at most this far apart
     keep_tracks_apart: bool = False
     timezone: str = "UTC"  # the community's week, for streaks and leaderboards
     grace_minutes: int = 10  # a no-show can be reported only after this; the intro lasts as long
     noshow_pause: int = 2  # no-shows in a member's last 4 sessions that pause them (0: never)
+    organiser_role: str | None = None  # a Discord role id or Slack user group id: admin rights
+    report_channel: ChannelRef | None = None  # where round reports go (organisers only)
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """The first slot: where rounds not tied to a slot are announced."""
+        return self.slots[0] if self.slots else None
+
+    def slot(self, number: int) -> Schedule | None:
+        return self.slots[number - 1] if 1 <= number <= len(self.slots) else None

@@ -42,6 +42,11 @@ class ChatPort(Protocol):
 
     async def close_pair_space(self, space: ChannelRef) -> None: ...
 
+    async def in_group(self, user: UserRef, group: str) -> bool:
+        """Whether ``user`` has the role (Discord) or is in the user group (Slack) ``group``:
+        the community's organisers."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime:

@@ -4,34 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from functools import cache
-from zoneinfo import available_timezones
 
+from bot import timezones
 from bot.commands import BadInput
-from bot.model import LEVELS, PERIODS, WEEKDAYS
+from bot.model import LEVELS, PERIODS, WEEKDAYS, ChannelRef
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 def timezone(value: str | None) -> str:
-    if value is None or not value.strip():
-        raise BadInput(
-            "timezone is required: an IANA name such as Europe/Berlin or America/New_York"
-        )
-    name = value.strip()
-    if name.upper() == "UTC":
-        return "UTC"
-    if name in _zones():
-        return name
-    raise BadInput(
-        f"unknown timezone '{name}': use an IANA name such as Europe/Berlin or Asia/Tokyo"
-    )
-
-
-@cache
-def _zones() -> frozenset[str]:
-    """Read once: the set of names is fixed while the process runs."""
-    return frozenset(available_timezones())
+    """The IANA zone meant by what was typed (see bot.timezones for what is understood)."""
+    return timezones.parse(value).name
 
 
 def level(value: str | None) -> str:
@@ -95,3 +78,28 @@ def quote(value: object, limit: int = 100) -> str:
     """What the member typed, short enough to repeat in a one-line answer."""
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_MENTION = re.compile(r"^<(?:@&|!subteam\^|#)([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+
+
+def group_id(value: str) -> str:
+    """A role (Discord ``<@&id>``) or user group (Slack ``<!subteam^ID|name>``), or its id."""
+    v = value.strip()
+    m = _MENTION.match(v)
+    if m:
+        return m.group(1)
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,40}", v):
+        return v
+    raise BadInput(f"organiser must be a role or user group (mention it), not '{quote(v, 40)}'")
+
+
+def channel_ref(value: str, community: str) -> ChannelRef:
+    """A channel mention or id, in the community's workspace."""
+    v = value.strip().lstrip("#")
+    m = _MENTION.match(value.strip())
+    ident = m.group(1) if m else v
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", ident):
+        raise BadInput(f"reports must name a channel (mention it), not '{quote(value, 40)}'")
+    platform, _, workspace = community.partition(":")
+    return ChannelRef(platform, workspace, ident)

@@ -6,9 +6,11 @@ transcript) can ask exactly what one member saw.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from bot.messages import DEADLINE, OutMessage
 from bot.model import ChannelRef, MessageRef, UserRef
@@ -38,13 +40,21 @@ class ConsoleChat:
     )
 
     def __init__(
-        self, clock: Clock, workspace: str = "demo", on_entry: Callable[[Entry], None] | None = None
+        self,
+        clock: Clock,
+        workspace: str = "demo",
+        on_entry: Callable[[Entry], None] | None = None,
+        files_dir: Path | None = None,
     ):
         self.clock, self.workspace = clock, workspace
         self.entries: list[Entry] = []
         self.spaces: dict[str, frozenset[str]] = {}
         self.closed: set[str] = set()
         self.on_entry = on_entry
+        # attached files (charts, invitations) are written here; the transcript shows the path
+        self.files_dir = files_dir or Path(tempfile.gettempdir()) / "mockround-files"
+        self.saved: list[Path] = []
+        self.groups: dict[str, set[str]] = {}  # organiser roles: group -> member ids
 
     def render(self, msg: OutMessage) -> str:
         """The message as plain text, with {deadline} as a clock time and minutes left."""
@@ -58,7 +68,18 @@ class ConsoleChat:
         lines += [f"  {name}: {value}" for name, value in msg.fields]
         if msg.buttons:
             lines.append("  [" + "] [".join(b.label for b in msg.buttons) + "]")
+        lines += [f"  file: {path}" for path in self._save(msg)]
         return "\n".join(lines)
+
+    def _save(self, msg: OutMessage) -> list[Path]:
+        paths = []
+        for f in msg.files:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / f"{len(self.saved) + 1:03d}-{f.name}"
+            path.write_bytes(f.data)
+            self.saved.append(path)
+            paths.append(path)
+        return paths
 
     def _record(self, where: str, audience, msg: OutMessage, channel: str) -> MessageRef:
         number = len(self.entries) + 1
@@ -106,6 +127,9 @@ class ConsoleChat:
 
     async def close_pair_space(self, space: ChannelRef) -> None:
         self.closed.add(space.id)
+
+    async def in_group(self, user: UserRef, group: str) -> bool:
+        return user.id in self.groups.get(group, set())
 
     # --- reading back ---------------------------------------------------------------
 

@@ -110,6 +110,9 @@ class Answers:
     async def run(
         self, interaction: discord.Interaction, cmd: Command, *, opens_form: bool = False
     ) -> None:
+        roles = getattr(interaction.user, "roles", None)  # a Member in a server, a User in DMs
+        if roles is not None:  # for the organiser-role check, with no extra request
+            self.chat.roles[cmd.actor] = frozenset(str(r.id) for r in roles)
         task = asyncio.ensure_future(self.service.handle(cmd))
         done, _ = await asyncio.wait({task}, timeout=self.head_start)
         if not done:

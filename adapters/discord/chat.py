@@ -37,6 +37,8 @@ class DiscordChat:
         self.dm_workspace: dict[int, str] = {}
         # one DM copy of a message sent to a DM space -> the ref the core knows for all copies
         self.fanout: dict[int, MessageRef] = {}
+        # each member's role ids, as sent with their latest interaction: organisers by role
+        self.roles: dict[UserRef, frozenset[str]] = {}
 
     # --- sending -------------------------------------------------------------
 
@@ -123,6 +125,10 @@ class DiscordChat:
             except discord.Forbidden as exc:
                 log.warning("cannot open a private thread in %s (%s); using DMs", where, exc)
         return ChannelRef(PLATFORM, workspace, DM_SPACE + "-".join(u.id for u in users))
+
+    async def in_group(self, user: UserRef, group: str) -> bool:
+        """The roles Discord sent with the member's latest interaction."""
+        return group in self.roles.get(user, frozenset())
 
     async def close_pair_space(self, space: ChannelRef) -> None:
         if space.id.startswith(DM_SPACE):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import discord
@@ -102,8 +103,16 @@ def _fit(embed: discord.Embed) -> discord.Embed:
 
 
 def send_kwargs(msg: OutMessage) -> dict[str, Any]:
-    """``send`` refuses an explicit None for embed and view: drop what is absent."""
-    return {k: v for k, v in message_kwargs(msg).items() if v is not None}
+    """``send`` refuses an explicit None for embed and view: drop what is absent. Files
+    (a chart, an invitation) go as attachments; a chart shows inside the embed."""
+    out = {k: v for k, v in message_kwargs(msg).items() if v is not None}
+    if msg.files:
+        out["files"] = [discord.File(io.BytesIO(f.data), filename=f.name) for f in msg.files]
+        embed = out.get("embed")
+        image = next((f for f in msg.files if f.mime == "image/png"), None)
+        if embed is not None and image is not None:
+            embed.set_image(url=f"attachment://{image.name}")
+    return out
 
 
 def reply_kwargs(reply: Reply) -> dict[str, Any]:

@@ -98,7 +98,9 @@ class SlackInbound:
                 await respond(text=render.escape(str(exc)), response_type="ephemeral")
                 return
             reply = await self.service.handle(cmd)
-            await self._answer(reply, respond, client, body.get("trigger_id"), body["channel_id"])
+            await self._answer(
+                reply, respond, client, body.get("trigger_id"), body["channel_id"], cmd.actor
+            )
 
     async def on_action(
         self,
@@ -129,7 +131,9 @@ class SlackInbound:
                 )
                 return
             reply = await self.service.handle(cmd)
-            await self._answer(reply, respond, client, body.get("trigger_id"), channel_id)
+            await self._answer(
+                reply, respond, client, body.get("trigger_id"), channel_id, cmd.actor
+            )
 
     async def on_view(self, ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         async with self._working():
@@ -222,6 +226,7 @@ class SlackInbound:
         client: AsyncWebClient,
         trigger_id: str | None,
         channel_id: str | None,
+        actor: UserRef,
     ) -> None:
         if reply.form is not None:
             view = render.modal(
@@ -244,6 +249,8 @@ class SlackInbound:
                 response_type="ephemeral" if reply.ephemeral else "in_channel",
                 replace_original=False,
             )
+            if msg.files:  # a private answer cannot carry files: they go to the member's DM
+                await self.chat.upload_to(actor, msg)
 
     async def _notify(self, user: UserRef, channel_id: str | None, reply: Reply) -> None:
         """Answer someone who has no response_url (a modal or a reaction): privately, in place or by DM."""

@@ -62,7 +62,26 @@ class SlackChat:
         ref = MessageRef(PLATFORM, to.workspace, resp["channel"], resp["ts"])
         if msg.reactions:
             await self.add_reactions(ref, msg.reactions)
+        await self._upload(resp["channel"], msg)
         return ref
+
+    async def _upload(self, channel: str, msg: OutMessage) -> None:
+        """Files (a chart, an invitation) follow the message in the same conversation."""
+        for f in msg.files:
+            await self.client.files_upload_v2(
+                channel=channel, content=f.data, filename=f.name, title=f.name
+            )
+
+    async def upload_to(self, user: UserRef, msg: OutMessage) -> None:
+        await self._upload(await self._dm(user), msg)
+
+    async def in_group(self, user: UserRef, group: str) -> bool:
+        try:
+            resp = await self.client.usergroups_users_list(usergroup=group)
+        except SlackApiError as exc:
+            log.warning("user group %s could not be read (%s)", group, _error(exc))
+            return False
+        return user.id in resp.get("users", [])
 
     async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
         try:

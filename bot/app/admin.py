@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot import commands as c
-from bot import validation
+from bot import localtime, validation
 from bot.commands import BadInput
 from bot.messages import OutMessage, Reply
 from bot.model import CommunityConfig, Schedule
@@ -14,8 +14,8 @@ MINUTE_KEYS = {"prep": "prep_minutes", "feedback": "feedback_minutes", "intro": 
 
 
 class CommunityAdmin:
-    def __init__(self, rounds) -> None:
-        self.rounds = rounds
+    def __init__(self, rounds, slots) -> None:
+        self.rounds, self.slots = rounds, slots
         self.store, self.bank = rounds.store, rounds.bank
 
     async def handle(self, cmd: c.Command) -> Reply:
@@ -40,11 +40,19 @@ class CommunityAdmin:
             raise BadInput(
                 "say which channel the round is announced in: schedule ... channel=#name"
             )
-        cfg = replace(cfg, schedule=Schedule(weekday, time, tz, channel))
+        number = validation.whole_number("slot", cmd.slot, 1, len(cfg.slots) + 1)
+        every = validation.whole_number("every", cmd.every, 1, 2)
+        today = self.rounds.clock.now().date()
+        slot = Schedule(weekday, time, tz, channel, every, today if every > 1 else None)
+        slots = list(cfg.slots)
+        slots[number - 1 : number] = [slot]
+        cfg = replace(cfg, slots=tuple(slots))
         await self.store.save_config(cfg)
-        at = await self.rounds.arm_weekly(cfg)
+        times = await self.slots.arm(cfg)
+        cadence = "every other week" if every == 2 else "every week"
         return Reply.ok(
-            f"Weekly rounds every {weekday} at {time} {tz}; next one {at.isoformat(timespec='minutes')}."
+            f"Slot {number}: rounds {cadence} on {weekday} at {time} ({tz}) in "
+            f"{mention_channel(channel)}; next one {localtime.when(times[number - 1], tz)}."
         )
 
     async def start(self, cmd: c.StartRound, cfg: CommunityConfig) -> Reply:
@@ -72,14 +80,14 @@ class CommunityAdmin:
             return Reply(message=config_message(cfg))
         changes: dict = {}
         for key, value in cmd.settings.items():
-            changes.update(self._setting(key, value))
+            changes.update(self._setting(key, value, cfg.community))
         new = replace(cfg, **changes)
         await self.store.save_config(new)
         if new.timezone != cfg.timezone:  # weeks and months now start at other moments
             await self.store.rebuild_standings(new.community, new.timezone)
         return Reply(text="Settings saved.", message=config_message(new))
 
-    def _setting(self, key: str, value: str) -> dict:
+    def _setting(self, key: str, value: str, community: str) -> dict:
         if key in MINUTE_KEYS:
             return {MINUTE_KEYS[key]: validation.whole_number(key, value, 1, 60)}
         if key == "answer":
@@ -111,13 +119,27 @@ class CommunityAdmin:
             return {"noshow_pause": validation.whole_number("noshow_pause", value, 0, 4)}
         if key in ("tz", "timezone"):
             return {"timezone": validation.timezone(value)}
+        if key in ("organiser", "organizer"):
+            if value.lower() in ("none", "off"):
+                return {"organiser_role": None}
+            return {"organiser_role": validation.group_id(value)}
+        if key == "reports":
+            if value.lower() in ("none", "off"):
+                return {"report_channel": None}
+            return {"report_channel": validation.channel_ref(value, community)}
         raise BadInput(f"unknown setting '{key}': {c.USAGE['config']}")
 
 
 def config_message(cfg: CommunityConfig) -> OutMessage:
-    s = cfg.schedule
+    slots = [
+        f"{n}: {s.weekday} {s.time} ({s.timezone}) in {mention_channel(s.channel)}"
+        + (" every other week" if s.every == 2 else "")
+        for n, s in enumerate(cfg.slots, start=1)
+    ]
     rows = (
-        ("Schedule", f"{s.weekday} {s.time} {s.timezone}" if s else "not set (/mock schedule)"),
+        ("Weekly slots", "\n".join(slots) or "none (/mock schedule)"),
+        ("Organiser role", cfg.organiser_role or "none: server admins only"),
+        ("Round reports", mention_channel(cfg.report_channel) if cfg.report_channel else "off"),
         (
             "Intro / prep / feedback",
             f"{cfg.intro_minutes} / {cfg.prep_minutes} / {cfg.feedback_minutes} min",
@@ -141,3 +163,7 @@ def config_message(cfg: CommunityConfig) -> OutMessage:
         ),
     )
     return OutMessage(kind="info", title="Community settings", text="", fields=rows)
+
+
+def mention_channel(channel) -> str:
+    return f"<#{channel.id}>" if channel.platform != "console" else f"#{channel.id}"

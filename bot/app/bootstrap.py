@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from bot.app.config import Settings
 from bot.app.scheduler import Scheduler
@@ -17,8 +19,10 @@ from bot.questions.bank import QuestionBank
 from bot.questions.packs import load_bank
 from bot.ratings.boards import Boards
 from bot.ratings.collect import Ratings
+from bot.ratings.report import RoundReports
 from bot.rounds.reliability import Reliability
 from bot.rounds.runner import Rounds
+from bot.rounds.slots import WeeklySlots
 from bot.sessions.driver import Practice
 from bot.sessions.machine import InvalidTransition, TimeUp
 from bot.storage.sql import SqlStore
@@ -94,9 +98,9 @@ async def build(
         elif timer.kind == "checkpoint":
             await practice.checkpoint(timer)
         elif timer.kind == "weekly_round":
-            await rounds.weekly(timer)
+            await slots.fire(timer)
         elif timer.kind == "signup":
-            await rounds.post_signup(timer)
+            await slots.post_signup(timer)
         else:
             log.error("unknown timer kind %r: retired", timer.kind)
             await store.claim_timer(timer.id, clock.now())
@@ -106,5 +110,16 @@ async def build(
     practice = Practice(store, chat, clock, bank, arm=scheduler.arm)
     rounds = Rounds(practice, settings, executor)
     practice.on_transition = Reliability(store, clock).after_transition
-    service = Service(practice, rounds, Ratings(practice), Boards(store, clock))
+    slots = WeeklySlots(rounds)
+
+    async def draw(chart, *args) -> bytes:
+        """Charts are drawn in the worker pool (a thread under a fake clock), off the loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor, partial(chart, *args))
+
+    reports = RoundReports(store, chat, bank, draw)
+    rounds.on_done = reports.post
+    service = Service(
+        practice, rounds, slots, Ratings(practice), Boards(store, clock), reports, draw
+    )
     return App(settings, chat, store, clock, bank, service, practice, rounds, scheduler, executor)

@@ -10,18 +10,25 @@ what the other committed.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot import commands as c
 from bot import validation
 from bot.app.admin import CommunityAdmin
 from bot.app.membership import Membership
+from bot.app.roster import Roster
+from bot.app.status import MemberStatus
 from bot.commands import BadInput
-from bot.messages import OutMessage, Reply
-from bot.model import LEVELS, Phase
+from bot.help_text import help_message
+from bot.messages import Attachment, Reply
+from bot.model import Phase
+from bot.ratings import charts
 from bot.ratings.boards import Boards
 from bot.ratings.collect import Ratings
 from bot.ratings.history import history_message
+from bot.ratings.report import Draw, RoundReports
 from bot.rounds.runner import Rounds
+from bot.rounds.slots import WeeklySlots
 from bot.sessions import presenter
 from bot.sessions.driver import Practice
 from bot.sessions.machine import (
@@ -43,21 +50,32 @@ ATTEMPTS = 3  # a command that keeps losing races this often is answered "try ag
 
 class Service:
     def __init__(
-        self, practice: Practice, rounds: Rounds, ratings: Ratings, boards: Boards
+        self,
+        practice: Practice,
+        rounds: Rounds,
+        slots: WeeklySlots,
+        ratings: Ratings,
+        boards: Boards,
+        reports: RoundReports,
+        draw: Draw,
     ) -> None:
         self.practice, self.rounds, self.ratings, self.boards = practice, rounds, ratings, boards
         self.store, self.clock, self.bank = practice.store, practice.clock, practice.bank
-        self.admin = CommunityAdmin(rounds)
+        self.reports, self.draw = reports, draw
+        self.admin = CommunityAdmin(rounds, slots)
+        self.status = MemberStatus(practice)
+        self.roster = Roster(self.store, self.clock)
         self.members = Membership(practice, rounds)
 
     async def handle(self, cmd: c.Command) -> Reply:
         """Never raises: every failure comes back as an error Reply, so adapters need no guard."""
-        if isinstance(cmd, c.ADMIN_COMMANDS) and not cmd.is_admin:
-            return Reply.fail(
-                "only community admins can do that (schedule, round start/cancel, config)"
-            )
         community = cmd.actor.community
         try:
+            if isinstance(cmd, c.ADMIN_COMMANDS) and not await self._organiser(cmd):
+                return Reply.fail(
+                    "only organisers can do that (schedule, round, config, members, remove): "
+                    "server admins, or the role set with /mock config organiser="
+                )
             if cmd.event_id and await self.store.seen_event(community, cmd.event_id):
                 return Reply(text="already handled", duplicate=True)
             remember = (community, cmd.event_id, self.clock.now()) if cmd.event_id else None
@@ -78,8 +96,34 @@ class Service:
             log.exception("command %s failed", type(cmd).__name__)
             return Reply.fail("something went wrong on our side; please try again in a moment")
 
+    async def _organiser(self, cmd: c.Command) -> bool:
+        if cmd.is_admin:
+            return True
+        role = (await self.store.get_config(cmd.actor.community)).organiser_role
+        return role is not None and await self.practice.chat.in_group(cmd.actor, role)
+
     async def _dispatch(self, cmd: c.Command) -> Reply:
         match cmd:
+            case c.ShowStatus():
+                return await self.status.status(cmd)
+            case c.SetPrivacy():
+                return await self.status.privacy(cmd)
+            case c.Resume():
+                return await self.status.resume(cmd)
+            case c.ShowMembers():
+                cfg = await self.store.get_config(cmd.actor.community)
+                return await self.roster.members(cmd, cfg.timezone)
+            case c.RemoveMember():
+                return await self.roster.remove(cmd)
+            case c.ShowRoundReport():
+                done = [
+                    r
+                    for r in await self.store.recent_rounds(cmd.actor.community, "weekly", 10)
+                    if r.status != "running"
+                ]
+                if not done:
+                    raise BadInput("no round has finished yet")
+                return Reply(message=await self.reports.build(done[0]))
             case c.Join():
                 return await self.members.join(cmd)
             case c.Leave():
@@ -120,14 +164,9 @@ class Service:
                 cfg = await self.store.get_config(cmd.actor.community)
                 return Reply(message=await self.boards.leaderboard(cfg, period, track))
             case c.ShowStats():
-                who = cmd.member or cmd.actor
-                member = await self.store.get_member(who)
-                if member is None:
-                    raise BadInput("that person has not joined mock interviews here yet")
-                cfg = await self.store.get_config(cmd.actor.community)
-                return Reply(message=await self.boards.stats(cfg, who, member.name))
+                return await self.show_stats(cmd)
             case c.Help():
-                return Reply(message=help_message(cmd.is_admin))
+                return Reply(message=help_message(cmd.is_admin, self.bank.tracks(), cmd.topic))
             case _:
                 return await self.admin.handle(cmd)
 
@@ -160,6 +199,18 @@ class Service:
         names = await self.practice.names(s)
         return Reply(message=presenter.guide(q, self.bank.rubric_for(q), names[turn.candidate]))
 
+    async def show_stats(self, cmd: c.ShowStats) -> Reply:
+        who = cmd.member or cmd.actor
+        member = await self.store.get_member(who)
+        if member is None:
+            raise BadInput("that person has not joined mock interviews here yet")
+        if who != cmd.actor and member.stats_private and not await self._organiser(cmd):
+            raise BadInput(f"{member.name} keeps their stats private")
+        cfg = await self.store.get_config(cmd.actor.community)
+        msg, data = await self.boards.stats(cfg, who, member.name, self.bank.dimension_names())
+        png = await self.draw(charts.progress, *data)
+        return Reply(message=replace(msg, files=(Attachment("progress.png", png),)))
+
     async def show_history(self, cmd: c.ShowHistory) -> Reply:
         member = await self.store.get_member(cmd.actor)
         tz = member.timezone if member else "UTC"
@@ -183,16 +234,3 @@ class Service:
                 return Reply.ok("you are already in this round")
             return await self.members.join(c.Join(actor=cmd.actor, actor_name=cmd.actor_name))
         return await self.ratings.react(cmd, session_id, turn)
-
-
-def help_message(is_admin: bool) -> OutMessage:
-    rows = [
-        (f"/mock {usage}", "admin" if name in c.ADMIN_USAGE else "member")
-        for name, usage in c.USAGE.items()
-        if is_admin or name not in c.ADMIN_USAGE
-    ]
-    text = (
-        "Practice mock interviews with a peer every week. Join, get paired, take turns as "
-        f"interviewer and candidate, and rate each other. Levels: {', '.join(LEVELS)}."
-    )
-    return OutMessage(kind="info", title="mockround commands", text=text, fields=tuple(rows))

@@ -43,6 +43,10 @@ class QuestionBank:
     def rubric_for(self, question: Question) -> Rubric:
         return self.rubric(question.rubric_id)
 
+    def dimension_names(self) -> dict[str, str]:
+        """Rubric dimension ids -> the names the rating form shows."""
+        return {d.id: d.name for r in self._rubrics.values() for d in r.dimensions}
+
     def tracks(self) -> tuple[str, ...]:
         return tuple(sorted({p.track for p in self.packs}, key=lambda t: (t != FIRST_TRACK, t)))
 

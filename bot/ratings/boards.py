@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bot.messages import OutMessage
 from bot.model import CommunityConfig, UserRef
@@ -51,33 +52,43 @@ class Boards:
         return OutMessage(
             kind="leaderboard",
             title=title,
-            text="Calibrated scores: rater leniency removed, few ratings pulled to the mean.",
+            text=(
+                "Scores are averages adjusted for how generous each rater is, plus points for "
+                "taking part; a few ratings count less than many."
+            ),
             fields=tuple(rows),
         )
 
-    async def stats(self, cfg: CommunityConfig, who: UserRef, name: str):
+    async def stats(self, cfg: CommunityConfig, who: UserRef, name: str, dimension_names):
+        """The member's progress in plain words, and the chart data (drawn by the caller)."""
         now = self.clock.now()
+        rows = await self.store.rating_rows(cfg.community, ratee=who.id)
         ratings = [
             scoring.RatingPoint(
                 r.rater, r.ratee, r.overall, r.submitted_at, r.track, dict(r.scores)
             )
-            for r in await self.store.rating_rows(cfg.community, ratee=who.id)
+            for r in rows
         ]
-        sessions = [
-            scoring.SessionPoint(s.user_id, s.completed_at, s.track)
-            for s in await self.store.completed_rows(cfg.community, member=who.id)
-        ]
+        done = await self.store.completed_rows(cfg.community, member=who.id)
+        sessions = [scoring.SessionPoint(s.user_id, s.completed_at, s.track) for s in done]
         st = scoring.member_stats(who.id, ratings, sessions, now=now, tz=cfg.timezone)
-        # the rank is the community's, from the summaries, not a board of this member alone
-        standing = await self.store.standing_of(cfg.community, who.id, now=now, tz=cfg.timezone)
-        st = replace(st, rank=standing.rank if standing else None)
         fields = [
             ("Sessions completed", str(st.sessions)),
-            ("Ratings received", str(st.ratings)),
-            ("Average", f"{st.mean:.2f}/5" if st.mean is not None else "no ratings yet"),
-            ("Streak", _n(st.streak, "week")),
-            ("Rank (all time)", f"#{st.rank}" if st.rank else "not ranked yet"),
+            (
+                "Average score",
+                f"{st.mean:.1f} of 5 from {_n(st.ratings, 'rating')}"
+                if st.mean is not None
+                else "no ratings yet",
+            ),
+            ("Streak", f"{_n(st.streak, 'week')} in a row" if st.streak else "none yet"),
         ]
+        if st.sessions:  # no rank before a first completed session
+            standing = await self.store.standing_of(cfg.community, who.id, now=now, tz=cfg.timezone)
+            if standing is not None:
+                fields.append(("Place on the all-time board", f"#{standing.rank}"))
+        for dim, (avg, trend) in sorted(st.dimensions.items()):
+            label = dimension_names.get(dim, dim.replace("-", " ").capitalize())
+            fields.append((label, f"{avg:.1f} of 5, {_trend_words(trend)}"))
         att = await self.store.attendance(who)
         if att.paired:
             fields.append(
@@ -92,7 +103,28 @@ class Boards:
             fields.append(
                 ("As interviewer", f"feedback rated {useful:.1f}/5 by {_n(given, 'candidate')}")
             )
-        for dim, (avg, trend) in sorted(st.dimensions.items()):
-            arrow = "↑" if trend > 0.05 else "↓" if trend < -0.05 else "→"
-            fields.append((dim.replace("-", " ").capitalize(), f"{avg:.2f} {arrow} ({trend:+.2f})"))
-        return OutMessage(kind="stats", title=f"Stats for {name}", text="", fields=tuple(fields))
+        history = sorted(rows, key=lambda r: r.submitted_at)
+        scores = [dict(r.scores) or {"overall": r.overall} for r in history]
+        weeks = _weeks([s.completed_at for s in done], now, cfg.timezone)
+        msg = OutMessage(kind="stats", title=f"Progress of {name}", text="", fields=tuple(fields))
+        return msg, (name, scores, dict(dimension_names), weeks)
+
+
+def _trend_words(trend: float) -> str:
+    if trend > 0.05:
+        return f"up {trend:.1f} in your recent sessions"
+    if trend < -0.05:
+        return f"down {-trend:.1f} in your recent sessions"
+    return "steady"
+
+
+def _weeks(done, now, tz: str, count: int = 12) -> list[tuple[str, int]]:
+    """Sessions per week for the last ``count`` weeks, labelled by each week's Monday."""
+    start = scoring.week_start(now, tz)
+    days = [d.astimezone(ZoneInfo(tz)).date() for d in done]
+    out = []
+    for back in range(count - 1, -1, -1):
+        first = start - timedelta(weeks=back)
+        last = first + timedelta(weeks=1)
+        out.append((f"{first:%d %b}", sum(1 for d in days if first <= d < last)))
+    return out

@@ -17,34 +17,18 @@ from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
-
-from apscheduler.triggers.cron import CronTrigger
 
 from bot.messages import OutMessage
-from bot.model import Attendance, ChannelRef, CommunityConfig, Member, Round, Session, Timer, Turn
+from bot.model import Attendance, ChannelRef, CommunityConfig, Member, Round, Session, Turn
 from bot.pairing.pair import Candidate, PairingRules, PastPair, pair
-from bot.sessions import presenter
 from bot.sessions.driver import Practice
 from bot.sessions.machine import Cancelled, InvalidTransition, SpaceOpened
 
 log = logging.getLogger(__name__)
 
-SIGNUP_LEAD = timedelta(days=1)
 # a meeting's penalty halves every few weeks; past this it no longer changes any pairing
 HISTORY = timedelta(weeks=80)
 POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps answering
-
-
-def next_weekly(cfg: CommunityConfig, after: datetime) -> datetime:
-    """The next time the community's weekly round fires, computed by APScheduler's cron rules."""
-    s = cfg.schedule
-    hour, minute = (int(x) for x in s.time.split(":"))
-    trigger = CronTrigger(
-        day_of_week=s.weekday, hour=hour, minute=minute, timezone=ZoneInfo(s.timezone)
-    )
-    # strictly after: at the very minute a round fires, the next one is a week away
-    return trigger.get_next_fire_time(None, after + timedelta(seconds=1))
 
 
 class Rounds:
@@ -58,64 +42,21 @@ class Rounds:
         )
         self._arm = practice.arm
         practice.on_ended = self._session_ended
-
-    # --- weekly schedule ---------------------------------------------------------------
-
-    async def arm_weekly(self, cfg: CommunityConfig) -> datetime:
-        """(Re)arm the community's next weekly round and its signup post; returns the round time."""
-        now = self.clock.now()
-        for kind in ("weekly_round", "signup"):
-            await self.store.cancel_timers(cfg.community, kind, now)
-        at = next_weekly(cfg, now)
-        self._arm(
-            await self.store.add_timer(
-                cfg.community, "weekly_round", cfg.community, at.isoformat(), at
-            )
-        )
-        signup_at = max(now, at - SIGNUP_LEAD)
-        self._arm(
-            await self.store.add_timer(
-                cfg.community, "signup", cfg.community, at.isoformat(), signup_at
-            )
-        )
-        return at
-
-    async def post_signup(self, timer: Timer) -> None:
-        if not await self.store.claim_timer(timer.id, self.clock.now()):
-            return
-        cfg = await self.store.get_config(timer.community)
-        if cfg.schedule is None:
-            return
-        ref = await self.chat.send(
-            cfg.schedule.channel, presenter.signup(timer.due_at + SIGNUP_LEAD)
-        )
-        await self.store.link_message(ref, cfg.community, "signup", None, None)
-
-    async def weekly(self, timer: Timer) -> None:
-        cfg = await self.store.get_config(timer.community)
-        round_id = f"w{timer.id}"
-        running = await self.store.latest_round(cfg.community, kind="weekly", status="running")
-        if running is not None and running.id != round_id:
-            log.warning(
-                "round %s is still running: the weekly round of %s is skipped",
-                running.id,
-                cfg.community,
-            )
-        elif await self.store.get_round(round_id) is None and cfg.schedule is not None:
-            await self.start(cfg, kind="weekly", round_id=round_id, where=cfg.schedule.channel)
-        if await self.store.claim_timer(timer.id, self.clock.now()) and cfg.schedule is not None:
-            await self.arm_weekly(cfg)
+        self.on_done = None  # set by the composition root: the organisers' round report
 
     # --- starting a round ----------------------------------------------------------------
 
-    async def eligible(self, cfg: CommunityConfig) -> list[Member]:
-        """Active members, plus paused ones whose pause is over (they are reactivated)."""
+    async def eligible(self, cfg: CommunityConfig, slot: int = 0) -> list[Member]:
+        """Active members (of the slot, if one is given), plus paused ones whose pause is
+        over (they are reactivated)."""
         today = self.clock.now().date()
         busy = await self.store.busy_members(cfg.community)
         out = []
         for m in await self.store.members(cfg.community, statuses=("active", "paused")):
             if m.user.id in busy:
                 continue  # still in a session (e.g. on demand): next round
+            if slot and (m.slot if cfg.slot(m.slot) else 1) != slot:
+                continue  # another slot's member (a removed slot's members go to the first)
             if m.status == "paused":
                 if m.paused_until is None or m.paused_until > today:
                     continue  # paused until a date, or until they come back themselves
@@ -132,8 +73,12 @@ class Rounds:
         where: ChannelRef | None,
         members: list[Member] | None = None,
         round_id: str | None = None,
+        slot: int = 0,
     ) -> tuple[Round, list[Session]]:
-        members = await self.eligible(cfg) if members is None else members
+        """Pair ``members`` (default: everyone eligible, or the slot's members) and save the
+        round; spaces open once it is committed. Raises Conflict when the slot already runs
+        a round or a member is already in a live session."""
+        members = await self.eligible(cfg, slot) if members is None else members
         now = self.clock.now()
         # the seed is stored with the round, so its pairing can be replayed
         seed = random.Random(f"{cfg.community}:{now.isoformat()}:{kind}:{round_id}").randrange(
@@ -150,7 +95,14 @@ class Rounds:
             tracks[s.id] = by_id[group.members[0]].track
         unplaced = {u.id: u.reason for u in pairing.unplaced}
         rnd = Round(
-            round_id, cfg.community, seed, kind, "running" if built else "done", now, unplaced
+            round_id,
+            cfg.community,
+            seed,
+            kind,
+            "running" if built else "done",
+            now,
+            unplaced,
+            slot,
         )
         await self.store.create_round(rnd, built, tracks)  # Conflict: someone got there first
 
@@ -253,7 +205,8 @@ class Rounds:
         if await self._close_if_finished(rnd, sessions):
             return  # its last session ended just before a crash
         pending = [s for s in sessions if s.space is None and not s.phase.terminal]
-        await self.open_spaces(pending, cfg.schedule.channel if cfg.schedule else None)
+        where = cfg.slot(rnd.slot) or cfg.schedule
+        await self.open_spaces(pending, where.channel if where else None)
 
     async def cancel(self, rnd: Round) -> int:
         live = [s for s in await self.store.round_sessions(rnd.id) if not s.phase.terminal]
@@ -280,6 +233,8 @@ class Rounds:
     async def _close_if_finished(self, rnd: Round, sessions: list[Session]) -> bool:
         if all(s.phase.terminal for s in sessions):
             await self.store.set_round_status(rnd.id, "done")
+            if self.on_done is not None:
+                await self.on_done(rnd)
             return True
         return False
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.messages import Button, OutMessage
@@ -46,6 +46,9 @@ def member_from_row(row: Mapping[str, Any]) -> Member:
         paused_until=paused.date() if paused else None,
         joined_at=row["joined_at"],
         waiting_since=row["waiting_since"],
+        slot=row["slot"] or 1,
+        hide_from_board=bool(row["hide_from_board"]),
+        stats_private=bool(row["stats_private"]),
     )
 
 
@@ -103,6 +106,7 @@ def round_from_row(row: Mapping[str, Any]) -> Round:
         status=row["status"],
         created_at=row["created_at"],
         unplaced=dict(row["unplaced"]),
+        slot=row["slot"] or 0,
     )
 
 
@@ -117,32 +121,50 @@ def timer_from_row(row: Mapping[str, Any]) -> Timer:
     )
 
 
+def _slot_to_json(s: Schedule) -> dict[str, Any]:
+    return {
+        "weekday": s.weekday,
+        "time": s.time,
+        "timezone": s.timezone,
+        "channel": s.channel.id,
+        "every": s.every,
+        "since": s.since.isoformat() if s.since else None,
+    }
+
+
+def _slot_from_json(community: str, d: Mapping[str, Any]) -> Schedule:
+    return Schedule(
+        d["weekday"],
+        d["time"],
+        d["timezone"],
+        channel(community, d["channel"]),
+        d.get("every", 1),
+        date.fromisoformat(d["since"]) if d.get("since") else None,
+    )
+
+
 def config_to_json(cfg: CommunityConfig) -> dict[str, Any]:
-    sched = cfg.schedule
     return {
         "intro_minutes": cfg.intro_minutes,
         "prep_minutes": cfg.prep_minutes,
         "answer_minutes": cfg.answer_minutes,
         "feedback_minutes": cfg.feedback_minutes,
         "packs": list(cfg.packs) if cfg.packs is not None else None,
-        "schedule": None
-        if sched is None
-        else {
-            "weekday": sched.weekday,
-            "time": sched.time,
-            "timezone": sched.timezone,
-            "channel": sched.channel.id,
-        },
+        "slots": [_slot_to_json(s) for s in cfg.slots],
         "level_gap": cfg.level_gap,
         "keep_tracks_apart": cfg.keep_tracks_apart,
         "timezone": cfg.timezone,
         "grace_minutes": cfg.grace_minutes,
         "noshow_pause": cfg.noshow_pause,
+        "organiser_role": cfg.organiser_role,
+        "report_channel": cfg.report_channel.id if cfg.report_channel else None,
     }
 
 
 def config_from_json(community: str, data: Mapping[str, Any]) -> CommunityConfig:
-    sched = data.get("schedule")
+    # before several slots there was one "schedule"
+    slots = data.get("slots") or ([data["schedule"]] if data.get("schedule") else [])
+    report = data.get("report_channel")
     return CommunityConfig(
         community=community,
         intro_minutes=data["intro_minutes"],
@@ -150,16 +172,14 @@ def config_from_json(community: str, data: Mapping[str, Any]) -> CommunityConfig
         answer_minutes=data["answer_minutes"],
         feedback_minutes=data["feedback_minutes"],
         packs=tuple(data["packs"]) if data["packs"] is not None else None,
-        schedule=None
-        if sched is None
-        else Schedule(
-            sched["weekday"], sched["time"], sched["timezone"], channel(community, sched["channel"])
-        ),
+        slots=tuple(_slot_from_json(community, d) for d in slots),
         level_gap=data["level_gap"],
         keep_tracks_apart=data["keep_tracks_apart"],
         timezone=data["timezone"],
         grace_minutes=data.get("grace_minutes", 10),
         noshow_pause=data.get("noshow_pause", 2),
+        organiser_role=data.get("organiser_role"),
+        report_channel=channel(community, report) if report else None,
     )
 
 

@@ -23,13 +23,7 @@ def _v3(conn: Connection) -> None:
 # 3: the outbox of announcements (bot.sessions.outbox)
 def _v4(conn: Connection) -> None:
     """Attendance, two-way feedback and the database-held session and round invariants."""
-    inspector = inspect(conn)
-    for column in schema.VERSION_4_COLUMNS:
-        table = column.table.name
-        if column.name in {c["name"] for c in inspector.get_columns(table)}:
-            continue  # a database created at version 1 from today's tables has it already
-        kind = column.type.compile(conn.dialect)
-        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}"))
+    _add_columns(conn, schema.VERSION_4_COLUMNS)
     schema.metadata.create_all(conn, tables=list(schema.VERSION_4_TABLES))
     # sessions live before this version hold their members' places
     live = conn.execute(
@@ -58,9 +52,34 @@ def _v4(conn: Connection) -> None:
         if community in seen:
             conn.execute(update(schema.rounds).where(r.id == rid).values(status="cancelled"))
         seen.add(community)
+    conn.execute(
+        text(
+            "CREATE UNIQUE INDEX IF NOT EXISTS ux_rounds_running_weekly ON rounds (community) "
+            "WHERE status = 'running' AND kind = 'weekly'"
+        )
+    )
+
+
+def _v5(conn: Connection) -> None:
+    """Several weekly slots per community (one running round per slot), privacy choices."""
+    _add_columns(conn, schema.VERSION_5_COLUMNS)
+    conn.execute(text("DROP INDEX IF EXISTS ux_rounds_running_weekly"))
+    conn.execute(update(schema.rounds).where(schema.rounds.c.slot.is_(None)).values(slot=0))
+    weekly = (schema.rounds.c.kind == "weekly") & (schema.rounds.c.status == "running")
+    conn.execute(update(schema.rounds).where(weekly).values(slot=1))
     existing = {i["name"] for i in inspect(conn).get_indexes("rounds")}
     if schema.running_round.name not in existing:
         schema.running_round.create(conn)
+
+
+def _add_columns(conn: Connection, columns) -> None:
+    inspector = inspect(conn)
+    for column in columns:
+        table = column.table.name
+        if column.name in {c["name"] for c in inspector.get_columns(table)}:
+            continue  # a database created at version 1 from today's tables has it already
+        kind = column.type.compile(conn.dialect)
+        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}"))
 
 
 MIGRATIONS: list[tuple[int, Step]] = [
@@ -68,6 +87,7 @@ MIGRATIONS: list[tuple[int, Step]] = [
     (2, standings.create_tables),
     (3, _v3),
     (4, _v4),
+    (5, _v5),
 ]
 SUMMARIES_SINCE = 2
 

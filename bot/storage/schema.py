@@ -70,6 +70,9 @@ members = Table(
     Column("interviewed", Integer, nullable=False, default=0),
     Column("candidated", Integer, nullable=False, default=0),
     Column("last_sat_out", UTCDateTime),
+    Column("slot", Integer),  # added in version 5
+    Column("hide_from_board", Boolean),  # added in version 5
+    Column("stats_private", Boolean),  # added in version 5
 )
 
 rounds = Table(
@@ -82,6 +85,7 @@ rounds = Table(
     Column("status", String(12), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("unplaced", JSON, nullable=False),
+    Column("slot", Integer),  # added in version 5
 )
 
 sessions = Table(
@@ -236,10 +240,11 @@ live_members = Table(
     Column("session_id", String(40), nullable=False, index=True),
 )
 
-# at most one running weekly round per community, held by the database
+# at most one running weekly round per community and slot, held by the database
 running_round = Index(
-    "ux_rounds_running_weekly",
+    "ux_rounds_running_slot",
     rounds.c.community,
+    rounds.c.slot,
     unique=True,
     sqlite_where=(rounds.c.status == "running") & (rounds.c.kind == "weekly"),
     postgresql_where=(rounds.c.status == "running") & (rounds.c.kind == "weekly"),
@@ -251,4 +256,11 @@ VERSION_4_COLUMNS = (
     sessions.c.phase_started_at,
     participants.c.attended,
     ratings.c.about,
+)
+
+VERSION_5_COLUMNS = (
+    members.c.slot,
+    members.c.hide_from_board,
+    members.c.stats_private,
+    rounds.c.slot,
 )

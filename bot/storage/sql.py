@@ -81,6 +81,9 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore):
             "paused_until": paused,
             "joined_at": m.joined_at,
             "waiting_since": m.waiting_since,
+            "slot": m.slot,
+            "hide_from_board": m.hide_from_board,
+            "stats_private": m.stats_private,
         }
         async with self._write() as conn:
             await conn.execute(self._upsert(t.members, values, ["community", "user_id"]))
@@ -139,6 +142,7 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore):
                     status=rnd.status,
                     created_at=rnd.created_at,
                     unplaced=dict(rnd.unplaced),
+                    slot=rnd.slot,
                 )
             )
             for s in sessions:
@@ -204,9 +208,15 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore):
         return codec.round_from_row(row._mapping) if row else None
 
     async def latest_round(
-        self, community: str, kind: str | None = None, status: str | None = None
+        self,
+        community: str,
+        kind: str | None = None,
+        status: str | None = None,
+        slot: int | None = None,
     ) -> Round | None:
         q = select(t.rounds).where(t.rounds.c.community == community)
+        if slot is not None:
+            q = q.where(t.rounds.c.slot == slot)
         if kind is not None:
             q = q.where(t.rounds.c.kind == kind)
         if status is not None:
@@ -215,6 +225,18 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore):
         async with self._read() as conn:
             row = (await conn.execute(q)).first()
         return codec.round_from_row(row._mapping) if row else None
+
+    async def recent_rounds(self, community: str, kind: str, limit: int) -> list[Round]:
+        """The community's newest rounds of a kind, newest first."""
+        r = t.rounds.c
+        q = (
+            select(t.rounds)
+            .where(r.community == community, r.kind == kind)
+            .order_by(r.created_at.desc(), r.id.desc())
+            .limit(limit)
+        )
+        async with self._read() as conn:
+            return [codec.round_from_row(x._mapping) for x in (await conn.execute(q)).all()]
 
     async def running_rounds(self) -> list[Round]:
         """Every community's unfinished rounds: what a restart must pick up."""

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import case, func, select, update
 
 from bot.model import Attendance, Session, UserRef
+from bot.storage import codec
 from bot.storage import schema as t
 from bot.storage.sql_engine import SqlEngine
 
@@ -28,6 +29,15 @@ class AttendanceStore(SqlEngine):
                 update(t.members)
                 .where(m.community == user.community, m.user_id == user.id)
                 .values(status=status, paused_until=paused, waiting_since=None)
+            )
+
+    async def set_privacy(self, user: UserRef, *, hide_from_board: bool, stats_private: bool):
+        m = t.members.c
+        async with self._write() as conn:
+            await conn.execute(
+                update(t.members)
+                .where(m.community == user.community, m.user_id == user.id)
+                .values(hide_from_board=hide_from_board, stats_private=stats_private)
             )
 
     async def set_waiting(self, user: UserRef, since: datetime | None) -> None:
@@ -101,3 +111,29 @@ class AttendanceStore(SqlEngine):
 
     async def attendance(self, user: UserRef) -> Attendance:
         return (await self.attendance_of(user.community, [user.id])).get(user.id, Attendance())
+
+    # --- the roster -------------------------------------------------------------------
+
+    async def member_page(self, community: str, offset: int, limit: int):
+        """(members of the page, by name, with their last session's time; how many in all)."""
+        m, p = t.members.c, t.participants.c
+        last = (
+            select(p.user_id, func.max(p.created_at).label("last"))
+            .where(p.community == community)
+            .group_by(p.user_id)
+            .subquery()
+        )
+        q = (
+            select(t.members, last.c.last)
+            .select_from(t.members.outerjoin(last, last.c.user_id == m.user_id))
+            .where(m.community == community)
+            .order_by(func.lower(m.name), m.user_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        async with self._read() as conn:
+            rows = (await conn.execute(q)).all()
+            total = (
+                await conn.execute(select(func.count()).where(m.community == community))
+            ).scalar_one()
+        return [(codec.member_from_row(r._mapping), r.last) for r in rows], total

@@ -253,7 +253,12 @@ async def leaderboard(
 ) -> list[Standing]:
     """The same board as ``bot.ratings.scoring.leaderboard``, from the summaries; ``limit``
     keeps the first rows only (ranks stay true: the order is total)."""
+    from bot.storage import schema as t  # the core's tables: read only here
+
     q, score = await _board(conn, community, period, track, now, tz)
+    m = t.members.c
+    hidden = select(m.user_id).where(m.community == community, m.hide_from_board.is_(True))
+    q = q.where(standing_periods.c.member.not_in(hidden))
     q = q.order_by(score.desc(), standing_periods.c.member)
     if limit is not None:
         q = q.limit(limit)

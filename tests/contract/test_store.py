@@ -87,7 +87,12 @@ async def test_config_round_trip(store):
         prep_minutes=3,
         packs=("coding",),
         keep_tracks_apart=True,
-        schedule=Schedule("tue", "18:00", "Europe/Berlin", ChannelRef("discord", "w1", "c1")),
+        slots=(
+            Schedule("tue", "18:00", "Europe/Berlin", ChannelRef("discord", "w1", "c1")),
+            Schedule("wed", "02:00", "UTC", ChannelRef("discord", "w1", "c2"), 2, date(2026, 2, 2)),
+        ),
+        organiser_role="role-7",
+        report_channel=ChannelRef("discord", "w1", "mods"),
     )
     await store.save_config(cfg)
     assert await store.get_config("discord:w1") == cfg

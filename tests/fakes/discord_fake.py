@@ -233,9 +233,26 @@ class FakeDiscord(InteractionsMixin):
         self.peers.append(request.remote or "")
         return await handler(request)
 
+    async def _body(self, request: web.Request) -> Any:
+        """JSON, or multipart (payload_json plus files[n]) when a message carries files;
+        the files are kept under the body's "_files" as {filename: bytes}."""
+        if not request.can_read_body:
+            return None
+        if not request.content_type.startswith("multipart/"):
+            return await request.json()
+        body: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        async for part in await request.multipart():
+            if part.name == "payload_json":
+                body = json.loads(await part.text())
+            elif part.filename:
+                files[part.filename] = bytes(await part.read())
+        body["_files"] = files
+        return body
+
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
-        body = await request.json() if request.can_read_body else None
+        body = await self._body(request)
         rec = Recorded(request.method, path, dict(request.query), body)
         self.requests.append(rec)
         # interaction callbacks and webhooks authenticate by the token in the path, not the header

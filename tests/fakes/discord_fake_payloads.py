@@ -117,7 +117,10 @@ def message(
         "content": body.get("content") or "",
         "embeds": body.get("embeds") or [],
         "components": body.get("components") or [],
-        "attachments": [],
+        "attachments": [
+            {"id": str(snowflake()), "filename": name, "size": len(data)}
+            for name, data in (body.get("_files") or {}).items()
+        ],
         "mentions": [],
         "mention_roles": [],
         "mention_everyone": False,

@@ -73,6 +73,8 @@ async def callback(fake: FakeDiscord, m: re.Match[str], body: Any) -> Result:
     if inter.responses:
         return error(400, 40060, "Interaction has already been acknowledged.")
     rtype, data = body["type"], body.get("data") or {}
+    if body.get("_files"):
+        data = dict(data, _files=body["_files"])
     problem = modal_problem(data) if rtype == 9 else message_problem(data) if rtype == 4 else None
     if problem:
         return invalid(problem)

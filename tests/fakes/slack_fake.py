@@ -58,6 +58,8 @@ class FakeSlack(WebApiMethods):
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.refuse_dm: set[str] = set()
         self.triggers: set[str] = set()  # issued, not yet used
+        self.uploads: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, set[str]] = {}
         self.acks: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
         self._ts = itertools.count(1)
@@ -75,6 +77,7 @@ class FakeSlack(WebApiMethods):
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{n}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -217,6 +220,17 @@ class FakeSlack(WebApiMethods):
     def _answer(self, method: str, args: dict[str, Any], body: dict[str, Any]) -> web.Response:
         self.calls.append(Call(method, args, 200, bool(body["ok"]), body.get("error", "")))
         return _json(body)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        up = self.uploads.get(request.match_info["file_id"])
+        if up is None:
+            return web.Response(status=404, text="no such upload")
+        if request.content_type.startswith("multipart/"):
+            async for part in await request.multipart():
+                up["data"] = bytes(await part.read())
+        else:
+            up["data"] = await request.read()
+        return web.Response(text="OK - " + str(len(up["data"])))
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response_url", {**await request.json(), "url": str(request.url)}))

@@ -28,6 +28,8 @@ class WebApiMethods:
     messages: dict[tuple[str, str], dict[str, Any]]
     refuse_dm: set[str]
     triggers: set[str]
+    uploads: dict[str, dict[str, Any]]  # file id -> filename, length, data, channel
+    usergroups: dict[str, set[str]]
     _ts: itertools.count
     _ids: itertools.count
 
@@ -128,6 +130,44 @@ class WebApiMethods:
         if len(view.get("title", {}).get("text", "")) > 24 or len(view.get("blocks", [])) > 100:
             return {"ok": False, "error": "invalid_arguments"}
         return {"ok": True, "view": {**view, "id": f"V{next(self._ids):06d}"}}
+
+    # --- files (files_upload_v2: get an upload URL, send the bytes, complete) ----------
+
+    def _m_files_getUploadURLExternal(self, a: dict[str, Any]) -> dict[str, Any]:
+        if not a.get("filename") or not str(a.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):06d}"
+        self.uploads[file_id] = {"filename": a["filename"], "length": int(a["length"])}
+        return {
+            "ok": True,
+            "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _m_files_completeUploadExternal(self, a: dict[str, Any]) -> dict[str, Any]:
+        import json
+
+        files = a.get("files")
+        files = json.loads(files) if isinstance(files, str) else files or []
+        done = []
+        for f in files:
+            up = self.uploads.get(f.get("id", ""))
+            if up is None or "data" not in up:
+                return {"ok": False, "error": "file_not_found"}
+            channel = a.get("channel_id") or a.get("channels")
+            if channel and channel not in self.conversations:
+                return {"ok": False, "error": "channel_not_found"}
+            up["channel"] = channel
+            done.append({"id": f["id"], "name": up["filename"], "title": f.get("title", "")})
+        return {"ok": True, "files": done}
+
+    # --- user groups -------------------------------------------------------------------
+
+    def _m_usergroups_users_list(self, a: dict[str, Any]) -> dict[str, Any]:
+        group = self.usergroups.get(a.get("usergroup", ""))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": sorted(group)}
 
     def _m_apps_connections_open(self, a: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket?ticket={next(self._ids)}"}

@@ -43,7 +43,7 @@ async def test_typing_as_several_members_runs_a_session(clock, db_url, bank):
     await play.line("nonsense")
     assert not await play.line("quit")
     text = out.getvalue()
-    assert "only community admins" in text and "Round started: 1 session." in text
+    assert "only organisers" in text and "Round started: 1 session." in text
     assert "Rating saved: 4/5" in text and "Rating updated: 5/5" in text
     assert "choose a score from 1 to 5, not 9" in text
     assert "type  name: command" in text and "Time's up for prep" in text

@@ -32,7 +32,7 @@ async def test_demo_runs_a_whole_round_and_ends_with_a_leaderboard():
     assert "presses Find me a partner" in text and "Paired! 2 of you" in text
     assert kinds.count("feedback_received") == 10 and "rates the feedback" in text
     assert "reacts" in text and "submits the form" in text
-    assert "only community admins" in text and "unknown level 'principal'" in text
+    assert "only organisers" in text and "unknown level 'principal'" in text
     assert "Leaderboard: all time" in text and "🥇" in text
     transcript, _, screen = text.partition("what Bilal saw")
     assert transcript.count("Session complete") == 5 and "Your sessions" in transcript

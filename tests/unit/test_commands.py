@@ -36,9 +36,10 @@ def test_empty_text_is_help_and_simple_commands_parse():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("dance", "unknown command 'dance': try one of join"),
+        ("xyzzy", "unknown command 'xyzzy': /mock help lists what you can do"),
+        ("jion", "unknown command 'jion': did you mean join?"),
         ("join colour=red", "unknown option 'colour': accepted are track, level, tz"),
-        ("join a b c d", "too many values"),
+        ("join a b c d e", "too many values"),
         ("leave now", "'leave' takes no arguments"),
         ("round restart", "usage: round start|cancel"),
         ("schedule mon", "usage: schedule"),

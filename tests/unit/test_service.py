@@ -24,7 +24,7 @@ async def test_non_admins_are_refused_and_nothing_changes(app, cmd):
     await join(app, "ann", "bob")
     before = await app.store.get_config("console:demo")
     reply = await app.service.handle(cmd)
-    assert reply.error and reply.text.startswith("only community admins")
+    assert reply.error and reply.text.startswith("only organisers")
     assert await app.store.get_config("console:demo") == before
     assert await app.store.latest_round("console:demo") is None
     assert await app.store.pending_timers() == []

@@ -49,10 +49,10 @@ async def test_the_request_url_check_is_answered(http: Harness) -> None:
 
 async def test_a_non_admin_cannot_run_an_admin_command(http: Harness) -> None:
     refused = await http.mock("UADA", "schedule mon 18:00")
-    assert "only community admins" in refused
+    assert "only organisers" in refused
     assert (await http.core.store.get_config("slack:T0MOCK")).schedule is None
     allowed = await http.mock("UADMIN", "schedule mon 18:00")
-    assert "only community admins" not in allowed
+    assert "only organisers" not in allowed
     assert (await http.core.store.get_config("slack:T0MOCK")).schedule is not None
 
 
@@ -226,8 +226,12 @@ async def test_signup_post_takes_the_join_button_and_the_raised_hand(http: Harne
 
 async def test_stats_resolves_an_escaped_mention(http: Harness) -> None:
     await http.mock("UBOB", "join")
-    assert "Stats for Bob" in await http.mock("UADA", "stats <@UBOB|bob>")
+    assert "Progress of Bob" in await http.mock("UADA", "stats <@UBOB|bob>")
     assert "unknown member" in await http.mock("UADA", "stats @bob")
+    # the chart cannot ride on a private answer: it is uploaded to the asker's DM
+    (chart,) = http.fake.uploads.values()
+    assert chart["filename"] == "progress.png" and chart["data"].startswith(b"\x89PNG")
+    assert http.fake.conversations[chart["channel"]].is_im
 
 
 async def test_a_fun_reaction_gets_no_answer_but_a_wrong_rater_does(http: Harness) -> None:
