@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot on a platform")
     run.add_argument("platform", choices=["console", "discord", "slack"])
     run.add_argument("--admin", default="admin", help="console: the user name that is an admin")
+    run.add_argument(
+        "--database",
+        help="console: a database URL or file, or 'memory' (default: a sandbox of its own, "
+        "unless MOCKROUND_DATABASE_URL names one)",
+    )
 
     q = sub.add_parser("questions", help="question packs")
     qsub = q.add_subparsers(dest="questions_command", required=True)
@@ -66,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     runner = importlib.import_module(f"adapters.{args.platform}.runner")
     try:
         if args.platform == "console":
-            return asyncio.run(runner.run(settings, admin=args.admin)) or 0
+            return asyncio.run(runner.run(settings, admin=args.admin, database=args.database)) or 0
         asyncio.run(runner.run(settings))
     except KeyboardInterrupt:
         return 0

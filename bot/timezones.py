@@ -104,7 +104,7 @@ def _cities() -> dict[str, str]:
 
 def parse(value: str | None) -> ZoneChoice:
     """The zone a member meant, or BadInput saying what is accepted (with a suggestion)."""
-    text = (value or "").strip()
+    text = (value or "").strip().replace("−", "-")
     if not text:
         raise BadInput(f"timezone is required: {EXAMPLES}")
     key = text.lower()

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+import shutil
 import sys
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
+from platformdirs import user_data_dir
 from rich.console import Console
 
 from adapters.console.chat import ConsoleChat, Entry
@@ -146,14 +150,37 @@ class ConsolePlay:
         self.console.print(f"[dim]it is now {self.clock.now():%a %H:%M} UTC[/]")
 
 
-async def run(settings, admin: str = "admin") -> int:
+def sandbox(settings, database: str | None) -> tuple[object, str, Path | None]:
+    """The console plays on its own database unless one is named: (settings, what to say,
+    a temporary file to remove at the end)."""
+    if database == "memory":
+        tmp = Path(tempfile.mkdtemp(prefix="mockround-console-")) / "console.db"
+        url = f"sqlite+aiosqlite:///{tmp}"
+        return settings.model_copy(update={"database_url": url}), "in memory (gone at exit)", tmp
+    if database:
+        chosen = settings.model_copy(update={"database_url": _url(database)})
+        return chosen, chosen.database_url, None
+    if "database_url" in settings.model_fields_set:
+        return settings, settings.database_url, None  # named by the setting: the user asked
+    path = Path(user_data_dir("mockround")) / "console.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    return settings.model_copy(update={"database_url": url}), f"{path} (a sandbox)", None
+
+
+def _url(database: str) -> str:
+    return database if "://" in database else f"sqlite+aiosqlite:///{Path(database).resolve()}"
+
+
+async def run(settings, admin: str = "admin", database: str | None = None) -> int:
     console = Console(highlight=False)
     clock = FakeClock(datetime.now(UTC).replace(second=0, microsecond=0))
     play: ConsolePlay | None = None
     chat = ConsoleChat(clock, workspace="local", on_entry=lambda e: play.show_entry(e))
+    settings, where, temporary = sandbox(settings, database)
     app = await build(settings, chat, clock=clock)
     await app.start()
     play = ConsolePlay(app, chat, clock, admin.lower(), console)
+    console.print(f"database: {where}", markup=False)
     console.print(f"mockround console: type as any member ('{admin}' is the admin). Example:")
     console.print(__doc__.split("\n\n", 1)[1], markup=False)
     loop = asyncio.get_running_loop()
@@ -165,4 +192,6 @@ async def run(settings, admin: str = "admin") -> int:
                 break
     finally:
         await app.stop()
+        if temporary is not None:
+            shutil.rmtree(temporary.parent, ignore_errors=True)
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import actions, validation
+from bot import actions, localtime, timezones, validation
 from bot import commands as c
 from bot.commands import BadInput
 from bot.messages import Button, OutMessage, Reply
@@ -32,7 +32,14 @@ class Membership:
             validation.track(cmd.track, tracks) if cmd.track else (old.track if old else tracks[0])
         )
         level = validation.level(cmd.level) if cmd.level else (old.level if old else "mid")
-        tz = validation.timezone(cmd.timezone) if cmd.timezone else (old.timezone if old else "UTC")
+        zone = timezones.parse(cmd.timezone) if cmd.timezone else None
+        tz = zone.name if zone else (old.timezone if old else "UTC")
+        cfg = await self.store.get_config(cmd.actor.community)
+        slot = old.slot if old else 1
+        if cmd.slot is not None:
+            if not cfg.slots:
+                raise BadInput("this community has no weekly slots yet: an organiser sets them")
+            slot = validation.whole_number("slot", cmd.slot, 1, len(cfg.slots))
         name = cmd.actor_name or (old.name if old else cmd.actor.id)
         now = self.clock.now()
         member = Member(
@@ -45,15 +52,23 @@ class Membership:
             None,
             old.joined_at if old else now,
             old.waiting_since if old else None,
+            slot,
+            old.hide_from_board if old else False,
+            old.stats_private if old else False,
         )
         await self.store.save_member(member)
         verb = "Updated" if old and old.status == "active" else "Welcome! You joined"
         hint = (
             ""
             if cmd.track and cmd.level and cmd.timezone
-            else (" Change them with /mock join track=<track> level=<level> tz=<Area/City>.")
+            else " Change them with /mock join track=<track> level=<level> tz=<zone or city>."
         )
-        return Reply.ok(f"{verb}: track {track}, level {level}, timezone {tz}.{hint}")
+        note = f" ({zone.note})" if zone and zone.note else ""
+        where = f", slot {slot}" if len(cfg.slots) > 1 else ""
+        return Reply.ok(
+            f"{verb}: track {track}, level {level}, timezone {tz}{note}: your time now is "
+            f"{localtime.clock(now, tz)}{where}.{hint}"
+        )
 
     async def _member(self, cmd: c.Command) -> Member:
         m = await self.store.get_member(cmd.actor)
@@ -74,7 +89,8 @@ class Membership:
         until = self.clock.now().date() + timedelta(weeks=weeks)
         await self.store.set_member_status(cmd.actor, "paused", until)
         return Reply.ok(
-            f"Paused for {weeks} week{'s' if weeks > 1 else ''}: back in rounds from {until.isoformat()}."
+            f"Paused for {weeks} week{'s' if weeks > 1 else ''}: back in rounds from "
+            f"{until:%a %d %b %Y} (or earlier with /mock resume)."
         )
 
     async def pair_now(self, cmd: c.PairNow) -> Reply:
