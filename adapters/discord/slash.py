@@ -7,30 +7,25 @@ the same bad input with the same message. Track choices come from the loaded pac
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import lru_cache
-from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
 
 from adapters.discord.answers import Answers
 from bot import commands as c
+from bot import timezones
 from bot.model import LEVELS, PERIODS, WEEKDAYS, ChannelRef, UserRef
 
 Choice = app_commands.Choice
 CHOICES_MAX = 25  # Discord's limit per option
 
 
-@lru_cache(maxsize=1)
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(available_timezones()))
-
-
 async def timezone_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[Choice[str]]:
-    needle = current.strip().lower()
-    hits = [z for z in _zones() if needle in z.lower()] if needle else ["UTC", *_zones()]
+    """Zones whose name or city starts with what was typed (the core understands more:
+    abbreviations and UTC offsets typed in full are accepted too)."""
+    hits = timezones.suggestions(current, CHOICES_MAX) if current.strip() else ["UTC"]
     return [Choice(name=z, value=z) for z in hits[:CHOICES_MAX]]
 
 
@@ -52,7 +47,10 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
 
     @group.command(name="join", description="Opt in to weekly mock-interview pairing")
     @app_commands.describe(
-        track="What you want to practise", level="Your level", timezone="Your time zone (Area/City)"
+        track="What you want to practise",
+        level="Your level",
+        timezone="Your time zone: a city, Area/City, PST or UTC+2",
+        slot="The weekly slot you take part in (if the community has several)",
     )
     @_with_choices(track=tracks, level=LEVELS)
     async def join(
@@ -60,10 +58,43 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
         track: str | None = None,
         level: str | None = None,
         timezone: str | None = None,
+        slot: int | None = None,
     ) -> None:
-        await answers.command(interaction, c.Join, track=track, level=level, timezone=timezone)
+        await answers.command(
+            interaction,
+            c.Join,
+            track=track,
+            level=level,
+            timezone=timezone,
+            slot=str(slot) if slot is not None else None,
+        )
 
     join.autocomplete("timezone")(timezone_autocomplete)
+
+    @group.command(name="status", description="My settings, my time now, the next round")
+    async def status(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.ShowStatus)
+
+    @group.command(name="resume", description="End my pause now")
+    async def resume(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.Resume)
+
+    @group.command(name="privacy", description="Hide me from the leaderboard, keep my stats")
+    @app_commands.describe(leaderboard="show or hide me", stats="public or private")
+    @_with_choices(leaderboard=("show", "hide"), stats=("public", "private"))
+    async def privacy(
+        interaction: discord.Interaction, leaderboard: str | None = None, stats: str | None = None
+    ) -> None:
+        await answers.command(interaction, c.SetPrivacy, leaderboard=leaderboard, stats=stats)
+
+    @group.command(name="members", description="Organisers: the member list")
+    async def members(interaction: discord.Interaction, page: int = 1) -> None:
+        await answers.command(interaction, c.ShowMembers, page=page)
+
+    @group.command(name="remove", description="Organisers: take a member out of the rounds")
+    async def remove(interaction: discord.Interaction, member: discord.Member) -> None:
+        who = UserRef("discord", str(interaction.guild_id), str(member.id))
+        await answers.command(interaction, c.RemoveMember, member=who)
 
     @group.command(name="leave", description="Stop being paired")
     async def leave(interaction: discord.Interaction) -> None:
@@ -130,9 +161,10 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
         who = UserRef("discord", str(interaction.guild_id), str(member.id)) if member else None
         await answers.command(interaction, c.ShowStats, member=who)
 
-    @group.command(name="help", description="How mockround works")
-    async def help_(interaction: discord.Interaction) -> None:
-        await answers.command(interaction, c.Help)
+    @group.command(name="help", description="How mockround works, or one command in detail")
+    @app_commands.describe(command="A command to explain, with an example")
+    async def help_(interaction: discord.Interaction, command: str | None = None) -> None:
+        await answers.command(interaction, c.Help, topic=command.lower() if command else None)
 
     @group.command(name="schedule", description="Admins: set the weekly round")
     @app_commands.describe(
@@ -148,22 +180,33 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
         time: str,
         timezone: str = "UTC",
         channel: discord.TextChannel | None = None,
+        slot: int = 1,
+        every: int = 1,
     ) -> None:
         target = (
             ChannelRef("discord", str(interaction.guild_id), str(channel.id)) if channel else None
         )
         await answers.command(
-            interaction, c.SetSchedule, weekday=weekday, time=time, timezone=timezone, target=target
+            interaction,
+            c.SetSchedule,
+            weekday=weekday,
+            time=time,
+            timezone=timezone,
+            target=target,
+            slot=slot,
+            every=every,
         )
 
     schedule.autocomplete("timezone")(timezone_autocomplete)
 
     @group.command(name="round", description="Admins: start or cancel a round now")
-    @app_commands.describe(action="start or cancel")
-    @_with_choices(action=("start", "cancel"))
+    @app_commands.describe(action="start, cancel, or report (the last round's report)")
+    @_with_choices(action=("start", "cancel", "report"))
     async def round_(interaction: discord.Interaction, action: str) -> None:
-        builds = {"start": c.StartRound, "cancel": c.CancelRound}
-        build = builds.get(action) or _bad(f"unknown action '{action}': use start or cancel")
+        builds = {"start": c.StartRound, "cancel": c.CancelRound, "report": c.ShowRoundReport}
+        build = builds.get(action) or _bad(
+            f"unknown action '{action}': use start, cancel or report"
+        )
         await answers.command(interaction, build)
 
     @group.command(name="config", description="Admins: show or change the settings")
@@ -176,6 +219,10 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
         level_gap="How far apart levels may be",
         tracks="Pair across tracks or keep them apart",
         timezone="The community's time zone (weeks, streaks)",
+        grace="Minutes before a no-show can be reported",
+        noshow_pause="No-shows in the last 4 sessions that pause a member (0: never)",
+        organiser="A role whose members run the organiser commands",
+        reports="Where round reports go",
     )
     @_with_choices(level_gap=("0", "1", "2"), tracks=("apart", "mixed"))
     async def config(
@@ -188,8 +235,16 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
         level_gap: str | None = None,
         tracks: str | None = None,
         timezone: str | None = None,
+        grace: int | None = None,
+        noshow_pause: int | None = None,
+        organiser: discord.Role | None = None,
+        reports: discord.TextChannel | None = None,
     ) -> None:
         given = dict(
+            grace=grace,
+            noshow_pause=noshow_pause,
+            organiser=organiser.id if organiser else None,
+            reports=reports.id if reports else None,
             prep=prep,
             answer=answer,
             feedback=feedback,

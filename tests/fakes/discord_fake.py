@@ -103,6 +103,7 @@ class FakeDiscord(InteractionsMixin):
         self.permissions: dict[int, int] = {}
         self.member_roles: dict[int, list[int]] = {}
         self.admin_role = p.snowflake()
+        self.organiser_role = p.snowflake()  # a role with no server rights
         self.channels: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[str, Any]] = {}
         self.channel_messages: dict[int, list[int]] = {}
@@ -157,10 +158,14 @@ class FakeDiscord(InteractionsMixin):
         self.channels[cid] = p.text_channel(cid, self.guild_id, name)
         return cid
 
-    def add_member(self, name: str, *, admin: bool = False, uid: int | None = None) -> int:
+    def add_member(
+        self, name: str, *, admin: bool = False, organiser: bool = False, uid: int | None = None
+    ) -> int:
         uid = uid or p.snowflake()
         self.users[uid] = p.user(uid, name)
         self.member_roles[uid] = [self.admin_role] if admin else []
+        if organiser:
+            self.member_roles[uid].append(self.organiser_role)
         self.permissions[uid] = p.MEMBER_PERMISSIONS | (p.MANAGE_GUILD if admin else 0)
         return uid
 
@@ -173,6 +178,7 @@ class FakeDiscord(InteractionsMixin):
         roles = [
             p.role(self.guild_id, "@everyone", p.MEMBER_PERMISSIONS, 0),
             p.role(self.admin_role, "Admins", p.MANAGE_GUILD, 1),
+            p.role(self.organiser_role, "Mock organisers", p.MEMBER_PERMISSIONS, 2),
         ]
         members = [self.member_payload(u) for u in self.member_roles]
         members.append(p.member(self.bot_user, roles=[], permissions=p.MEMBER_PERMISSIONS))

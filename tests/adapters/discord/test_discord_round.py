@@ -23,7 +23,7 @@ async def test_a_whole_round(harness: Harness) -> None:
     # members opt in with typed options; the commands were synced with choices and descriptions
     mock = next(c for c in fake.commands if c["name"] == "mock")
     join_def = next(o for o in mock["options"] if o["name"] == "join")
-    assert {o["name"] for o in join_def["options"]} == {"track", "level", "timezone"}
+    assert {o["name"] for o in join_def["options"]} == {"track", "level", "timezone", "slot"}
     assert all(o["description"] for o in join_def["options"])
     assert track in [c["value"] for c in join_def["options"][0]["choices"]]
     for uid in (alice, bob):

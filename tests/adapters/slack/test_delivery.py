@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import types
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,19 @@ async def test_a_non_admin_cannot_run_an_admin_command(http: Harness) -> None:
     allowed = await http.mock("UADMIN", "schedule mon 18:00")
     assert "only organisers" not in allowed
     assert (await http.core.store.get_config("slack:T0MOCK")).schedule is not None
+
+
+async def test_a_user_group_of_organisers_runs_admin_commands(http: Harness) -> None:
+    store = http.core.store
+    cfg = await store.get_config("slack:T0MOCK")
+    await store.save_config(replace(cfg, organiser_role="S0MODS"))
+    http.fake.usergroups["S0MODS"] = {"UADA"}
+    allowed = await http.mock("UADA", "schedule mon 18:00")
+    assert "only organisers" not in allowed and "Slot 1" in allowed
+    calls = [x for x in http.fake.calls if x.method == "usergroups.users.list"]
+    assert calls and calls[-1].args["usergroup"] == "S0MODS"
+    http.fake.usergroups["S0MODS"] = set()
+    assert "only organisers" in await http.mock("UADA", "round start")
 
 
 async def test_the_bot_joins_the_announcement_channel_it_was_not_invited_to(http: Harness) -> None:
