@@ -117,7 +117,7 @@ async def build(
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(executor, partial(chart, *args))
 
-    reports = RoundReports(store, chat, bank, draw)
+    reports = RoundReports(store, chat, draw)
     rounds.on_done = reports.post
     service = Service(
         practice, rounds, slots, Ratings(practice), Boards(store, clock), reports, draw

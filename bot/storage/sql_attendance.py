@@ -137,3 +137,57 @@ class AttendanceStore(SqlEngine):
                 await conn.execute(select(func.count()).where(m.community == community))
             ).scalar_one()
         return [(codec.member_from_row(r._mapping), r.last) for r in rows], total
+
+    # --- round outcomes, counted where the rows are ---------------------------------------
+
+    async def round_people(self, round_id: str) -> list[tuple[str, bool | None, bool]]:
+        """(member id, attended: None if never settled, completed) for a round's members."""
+        p, sc = t.participants.c, t.sessions.c
+        q = select(p.user_id, p.attended, p.completed_at.is_not(None)).where(
+            p.session_id.in_(select(sc.id).where(sc.round_id == round_id))
+        )
+        async with self._read() as conn:
+            return [(r[0], r[1], bool(r[2])) for r in (await conn.execute(q)).all()]
+
+    async def round_counts(self, round_ids: list[str]) -> dict[str, tuple[int, int, int]]:
+        """Per round: (members paired, who completed a session, no-shows)."""
+        p, sc = t.participants.c, t.sessions.c
+        q = (
+            select(
+                sc.round_id,
+                func.count(),
+                func.sum(case((p.completed_at.is_not(None), 1), else_=0)),
+                func.sum(case((p.attended.is_(False), 1), else_=0)),
+            )
+            .select_from(t.participants.join(t.sessions, sc.id == p.session_id))
+            .where(sc.round_id.in_(round_ids))
+            .group_by(sc.round_id)
+        )
+        async with self._read() as conn:
+            rows = (await conn.execute(q)).all()
+        return {r[0]: (int(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in rows}
+
+    async def round_sessions_done(self, round_id: str) -> tuple[int, int]:
+        """(sessions completed, sessions) of a round."""
+        sc = t.sessions.c
+        q = select(func.count(), func.sum(case((sc.phase == "done", 1), else_=0))).where(
+            sc.round_id == round_id
+        )
+        async with self._read() as conn:
+            n, done = (await conn.execute(q)).one()
+        return int(done or 0), int(n)
+
+    async def round_scores(self, round_id: str) -> list[tuple[str, float, int]]:
+        """(track, average overall, ratings) of the answers rated in a round."""
+        rc, sc = t.ratings.c, t.sessions.c
+        q = (
+            select(rc.track, func.avg(rc.overall), func.count())
+            .where(
+                rc.session_id.in_(select(sc.id).where(sc.round_id == round_id)),
+                (rc.about.is_(None)) | (rc.about == "answer"),
+            )
+            .group_by(rc.track)
+            .order_by(rc.track)
+        )
+        async with self._read() as conn:
+            return [(r[0], float(r[1]), int(r[2])) for r in (await conn.execute(q)).all()]
