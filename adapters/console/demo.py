@@ -47,7 +47,11 @@ class Demo:
         self.rng = random.Random(seed)
         self.seed, self.console, self.full = seed, console, full
         self.clock = FakeClock(START)
-        self.chat = ConsoleChat(self.clock, on_entry=self._print_entry)
+        self.chat = ConsoleChat(
+            self.clock,
+            on_entry=self._print_entry,
+            files_dir=Path(tempfile.gettempdir()) / "mockround-demo",
+        )
         self.db = db
         self.n = members
         self.channel = ChannelRef("console", "demo", CHANNEL)
@@ -150,6 +154,7 @@ class Demo:
         admin = self.people[0]
         self.console.rule(f"mockround demo: {self.n} members, seed {self.seed}")
         await self.say(admin, f"schedule tue 18:00 tz=UTC channel=#{CHANNEL}", admin=True)
+        await self.say(admin, "config reports=organisers", admin=True)
         await self._until(START + timedelta(hours=1))  # the signup post goes out a day ahead
         signup = self.chat.last("signup")
         for i, p in enumerate(self.people):
@@ -180,9 +185,13 @@ class Demo:
         self.console.rule("after the round")
         await self._answer_dms()  # the last turns' feedback arrived as the sessions ended
         await self.say(admin, "leaderboard all")
-        await self.say(self.people[1], "stats")
         await self.say(self.people[1], "history")
         self._member_view(self.people[1])
+        self.console.rule(f"{self.people[1].name}'s status and progress")
+        await self.say(self.people[1], "status")
+        await self.say(self.people[1], "stats")
+        self.console.rule("the organisers' round report, now that the rematch is over too")
+        await self.say(self.people[0], "round report", admin=True)
 
     def _member_view(self, p: Person) -> None:
         """One member's screen, in order: what reached them and where."""

@@ -44,6 +44,7 @@ def progress(
     top.set_ylim(0.5, 5.5)
     top.set_ylabel("score (1-5)")
     top.set_xlabel("session")
+    top.xaxis.set_major_locator(MaxNLocator(integer=True))
     bottom.set_title("sessions per week")
     labels = [w for w, _ in weeks]
     bottom.bar(range(len(weeks)), [n for _, n in weeks], color=COLOURS[0])

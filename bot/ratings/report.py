@@ -5,7 +5,8 @@ thousand members costs a few queries, not ten thousand decoded sessions."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from bot import localtime
 from bot.messages import Attachment, OutMessage
@@ -13,6 +14,7 @@ from bot.model import Round
 from bot.ratings import charts
 
 HISTORY = 8  # rounds in the participation chart
+REMATCH_WINDOW = timedelta(days=1)  # a session started this soon after the round is its rematch
 NAMED = 25  # above this many, a line gives the count and points to /mock members
 Draw = Callable[..., Awaitable[bytes]]  # runs a chart function off the event loop
 
@@ -23,24 +25,27 @@ class RoundReports:
 
     async def build(self, rnd: Round) -> OutMessage:
         cfg = await self.store.get_config(rnd.community)
-        people = await self.store.round_people(rnd.id)
-        placed = {uid for uid, _, _ in people}
-        met = {uid for uid, _, completed in people if completed}
-        absent = {uid for uid, came, _ in people if came is False}
-        missed = placed - met - absent
-        listed = set().union(*(s for s in (met, absent, missed) if len(s) <= NAMED))
-        names = await self.store.member_names(rnd.community, sorted(listed))
+        # stood up, then met someone else soon after: a rematch
+        groups = await self.store.round_groups(
+            rnd.id, rnd.created_at, rnd.created_at + REMATCH_WINDOW, NAMED
+        )
+        small = [ids for n, ids in groups.values() if n <= NAMED]
+        names = await self.store.member_names(rnd.community, sorted({i for g in small for i in g}))
 
-        def who(ids: Iterable[str]) -> str:
-            ids = set(ids)
-            if len(ids) > NAMED:
-                return f"{len(ids)} members (/mock members lists them)"
+        def who(group: tuple[int, list[str]]) -> str:
+            n, ids = group
+            if n > NAMED:
+                return f"{n} members (/mock members lists them)"
             return ", ".join(sorted(names.get(i, i) for i in ids)) or "nobody"
 
         done, sessions = await self.store.round_sessions_done(rnd.id)
         rate = f"{done} of {sessions} sessions ({done / sessions:.0%})" if sessions else "-"
-        record = await self.store.attendance_of(rnd.community, sorted(absent))
-        repeated = {i for i, a in record.items() if a.recent_no_shows >= 2}
+        absent_ids = groups["absent"][1] if groups["absent"][0] <= NAMED else None
+        record = await self.store.attendance_of(
+            rnd.community, absent_ids if absent_ids is not None else []
+        )
+        repeated = sorted(i for i, a in record.items() if a.recent_no_shows >= 2)
+        placed = sum(n for n, _ in groups.values())
         scores = " · ".join(
             f"{track} {avg:.1f} ({n} rating{'s' if n != 1 else ''})"
             for track, avg, n in await self.store.round_scores(rnd.id)
@@ -48,15 +53,19 @@ class RoundReports:
         rows = [
             (
                 "Took part",
-                f"{len(placed)} members in {sessions} sessions"
+                f"{placed} members in {sessions} sessions"
                 + (f"; {len(rnd.unplaced)} without a partner" if rnd.unplaced else ""),
             ),
-            (f"Met ({len(met)})", who(met)),
-            (f"Did not meet ({len(missed)})", who(missed)),
-            (f"No-shows ({len(absent)})", who(absent)),
+            (f"Met ({groups['met'][0]})", who(groups["met"])),
+            (
+                f"Rematched after a no-show ({groups['rematched'][0]})",
+                who(groups["rematched"]),
+            ),
+            (f"Did not meet ({groups['missed'][0]})", who(groups["missed"])),
+            (f"No-shows ({groups['absent'][0]})", who(groups["absent"])),
             ("Completed", rate),
             ("Average scores by track", scores or "no ratings"),
-            ("Repeated no-shows (2 of their last 4)", who(repeated)),
+            ("Repeated no-shows (2 of their last 4)", _repeated(repeated, names, absent_ids)),
         ]
         chart = await self.draw(charts.participation, await self._history(rnd, cfg.timezone))
         return OutMessage(
@@ -86,3 +95,9 @@ class RoundReports:
              *counts.get(r.id, (0, 0, 0)))
             for r in past
         ]  # fmt: skip
+
+
+def _repeated(ids: list[str], names, checked: list[str] | None) -> str:
+    if checked is None:
+        return "many no-shows this round: see /mock members"
+    return ", ".join(sorted(names.get(i, i) for i in ids)) or "nobody"

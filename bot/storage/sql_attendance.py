@@ -140,14 +140,50 @@ class AttendanceStore(SqlEngine):
 
     # --- round outcomes, counted where the rows are ---------------------------------------
 
-    async def round_people(self, round_id: str) -> list[tuple[str, bool | None, bool]]:
-        """(member id, attended: None if never settled, completed) for a round's members."""
+    async def round_groups(
+        self, round_id: str, since: datetime, until: datetime, limit: int
+    ) -> dict[str, tuple[int, list[str]]]:
+        """A round's members by outcome, counted in the database: for each of met,
+        rematched (stood up, then completed a session started between ``since`` and
+        ``until``), missed and absent, (how many, up to ``limit`` + 1 of their ids)."""
         p, sc = t.participants.c, t.sessions.c
-        q = select(p.user_id, p.attended, p.completed_at.is_not(None)).where(
-            p.session_id.in_(select(sc.id).where(sc.round_id == round_id))
+        mine = p.session_id.in_(select(sc.id).where(sc.round_id == round_id))
+        other = t.participants.alias("other")
+        o = other.c
+        later = (
+            select(o.user_id)
+            .where(
+                o.community == p.community,
+                o.user_id == p.user_id,
+                o.session_id != p.session_id,
+                o.created_at >= since,
+                o.created_at <= until,
+                o.completed_at.is_not(None),
+            )
+            .exists()
         )
+        stood_up = mine & p.completed_at.is_(None) & p.attended.is_not(False)
+        groups = {
+            "met": mine & p.completed_at.is_not(None),
+            "absent": mine & p.attended.is_(False),
+            "rematched": stood_up & later,
+            "missed": stood_up & ~later,
+        }
+        out = {}
         async with self._read() as conn:
-            return [(r[0], r[1], bool(r[2])) for r in (await conn.execute(q)).all()]
+            for name, where in groups.items():
+                n = (await conn.execute(select(func.count()).where(where))).scalar_one()
+                ids = (
+                    (
+                        await conn.execute(
+                            select(p.user_id).where(where).order_by(p.user_id).limit(limit + 1)
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                out[name] = (int(n), list(ids))
+        return out
 
     async def round_counts(self, round_ids: list[str]) -> dict[str, tuple[int, int, int]]:
         """Per round: (members paired, who completed a session, no-shows)."""

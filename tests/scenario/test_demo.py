@@ -36,6 +36,14 @@ async def test_demo_runs_a_whole_round_and_ends_with_a_leaderboard():
     assert "Leaderboard: all time" in text and "🥇" in text
     transcript, _, screen = text.partition("what Bilal saw")
     assert transcript.count("Session complete") == 5 and "Your sessions" in transcript
+    # it ends with the member's status, their chart saved as a file, and the round report
+    ending = screen.partition("status and progress")[2]
+    assert "**Status of Bilal**" in ending and "your time now: Wed" in ending
+    assert "**Progress of Bilal**" in ending and "progress.png" in ending
+    assert "**Round report: Tue 3 Mar 18:00 (UTC)**" in ending
+    assert "Rematched after a no-show (2)" in ending and "participation.png" in ending
+    assert [p.name for p in chat.saved][-2:] == ["002-progress.png", "003-participation.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in chat.saved)
     assert screen.count("Session complete") == 1 and "(only you)" in screen
 
 
