@@ -127,8 +127,10 @@ async def measure(url: str, members: int) -> dict:
         drawing = asyncio.ensure_future(
             asyncio.gather(
                 app.service.reports.build(rnd),
-                *[app.service.handle(c.ShowStats(actor=UserRef("console", "bench", f"u{i}")))
-                  for i in range(2, 6)],
+                *[
+                    app.service.handle(c.ShowStats(actor=UserRef("console", "bench", f"u{i}")))
+                    for i in range(2, 6)
+                ],
             )  # fmt: skip
         )
         k = 0

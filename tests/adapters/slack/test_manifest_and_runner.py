@@ -34,10 +34,12 @@ SCOPES = {
     "auth_test": None,
     "conversations_open": "im:write",
     "conversations_join": "channels:join",
+    "files_upload_v2": "files:write",
+    "usergroups_users_list": "usergroups:read",
 }
 
 
-FAMILIES = {"chat", "reactions", "users", "views", "auth", "conversations"}
+FAMILIES = {"chat", "reactions", "users", "views", "auth", "conversations", "files", "usergroups"}
 
 
 def called_methods() -> set[str]:
