@@ -158,7 +158,10 @@ def _from_offset(text: str, m: re.Match) -> ZoneChoice:
 def _suggest(key: str) -> str:
     pool = {**_cities(), **_zones()}
     close = difflib.get_close_matches(key, list(pool), n=1, cutoff=0.75)
-    return f" (did you mean {pool[close[0]]}?)" if close else ""
+    if close:
+        return f" (did you mean {pool[close[0]]}?)"
+    starting = suggestions(key.rstrip("/"), 3) if len(key) >= 3 else []
+    return f" (for example {', '.join(starting)})" if starting else ""
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -48,6 +48,7 @@ def test_time_zones_people_type(typed, zone, note):
         ("IST", "IST can mean Asia/Kolkata (India), Europe/Dublin (Ireland)"),
         ("CST", "CST can mean America/Chicago (US Central), Asia/Shanghai (China)"),
         ("Berln", "(did you mean Europe/Berlin?)"),
+        ("Americ", "(for example America/Adak, America/Anchorage"),
         ("Mars/Base", "unknown timezone 'Mars/Base': use an IANA name (Europe/Berlin), a city"),
         ("UTC+15", "not an offset in use: UTC-12 to UTC+14"),
         ("UTC+4:15", "no zone keeps UTC+4:15"),
@@ -141,3 +142,18 @@ def test_help_for_one_command_has_details_and_an_example():
     assert dict(msg.fields)["Example"] == "/mock pause 2 weeks"
     with pytest.raises(c.BadInput, match="did you mean join"):
         help_message(False, ("coding",), "jon")
+
+
+def test_the_console_plays_on_a_sandbox_unless_a_database_is_named(tmp_path):
+    from adapters.console.runner import sandbox
+    from bot.app.config import load_settings
+
+    settings, said, temporary = sandbox(load_settings(), None)
+    assert settings.database_url.endswith("/console.db") and "a sandbox" in said
+    assert settings.database_url != load_settings().database_url and temporary is None
+    named = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'real.db'}")
+    assert sandbox(named, None)[0].database_url == named.database_url
+    memory, said, temporary = sandbox(load_settings(), "memory")
+    assert said == "in memory (gone at exit)" and temporary is not None
+    chosen, said, _ = sandbox(load_settings(), str(tmp_path / "mine.db"))
+    assert chosen.database_url == f"sqlite+aiosqlite:///{tmp_path / 'mine.db'}"
