@@ -113,3 +113,20 @@ async def advance(app: App, clock: FakeClock, minutes: float) -> None:
         clock.set(max(clock.now(), pending[0].due_at))
         await app.run_due()
     clock.set(target)
+
+
+async def console_play(clock: FakeClock, db_url: str, bank: QuestionBank):
+    """`mockround run console` in a test: the app, its chat, the typing loop, what it printed."""
+    import io
+
+    from rich.console import Console
+
+    from adapters.console.runner import ConsolePlay
+
+    out = io.StringIO()
+    play = None
+    chat = ConsoleChat(clock, workspace="local", on_entry=lambda e: play.show_entry(e))
+    application = await build(load_settings(database_url=db_url), chat, clock=clock, bank=bank)
+    await application.start()
+    play = ConsolePlay(application, chat, clock, "admin", Console(file=out, width=120))
+    return application, chat, play, out

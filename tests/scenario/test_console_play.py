@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
-from rich.console import Console
-
-from adapters.console.chat import ConsoleChat
-from adapters.console.runner import ConsolePlay
-from bot.app.bootstrap import build
-from bot.app.config import load_settings
 from bot.model import Phase
+from tests.conftest import console_play
 
 
 async def test_typing_as_several_members_runs_a_session(clock, db_url, bank):
-    out = io.StringIO()
-    play: ConsolePlay | None = None
-    chat = ConsoleChat(clock, workspace="local", on_entry=lambda e: play.show_entry(e))
-    app = await build(load_settings(database_url=db_url), chat, clock=clock, bank=bank)
-    await app.start()
-    play = ConsolePlay(app, chat, clock, "admin", Console(file=out, width=120))
+    app, chat, play, out = await console_play(clock, db_url, bank)
     for line in (
         "alice: /mock join track=coding level=mid tz=Europe/Berlin",
         "bob: join coding mid Asia/Tokyo",

@@ -4,21 +4,14 @@ each drives the real Service on a real SQLite file with the console chat and a f
 from __future__ import annotations
 
 import asyncio
-import io
 
-from rich.console import Console
-
-from adapters.console.chat import ConsoleChat
-from adapters.console.runner import ConsolePlay
 from bot import actions
 from bot import commands as c
-from bot.app.bootstrap import build
-from bot.app.config import load_settings
 from bot.messages import SCORE_EMOJIS
 from bot.model import Phase, UserRef
 from bot.sessions.machine import current_key
 from bot.storage import schema
-from tests.conftest import CHANNEL, advance, join, start_round, user
+from tests.conftest import CHANNEL, advance, console_play, join, start_round, user
 
 COMMUNITY = "console:demo"
 
@@ -48,12 +41,7 @@ async def _to_phase(app, phase: Phase):
 async def test_the_console_steps_of_a_late_partner_end_with_alice_free_and_bob_recorded(
     clock, db_url, bank
 ):
-    out = io.StringIO()
-    play: ConsolePlay | None = None
-    chat = ConsoleChat(clock, workspace="local", on_entry=lambda e: play.show_entry(e))
-    app = await build(load_settings(database_url=db_url), chat, clock=clock, bank=bank)
-    await app.start()
-    play = ConsolePlay(app, chat, clock, "admin", Console(file=out, width=120))
+    app, chat, play, out = await console_play(clock, db_url, bank)
     for line in (
         "alice: join coding mid Europe/Berlin",
         "bob: join coding mid Europe/Paris",
