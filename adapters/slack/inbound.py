@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
+from adapters.slack.errors import api_error
 from adapters.slack.port import PLATFORM, SlackChat
 from bot import actions
 from bot.commands import BadInput, Command, ReactionAdded, parse_text
@@ -205,7 +206,7 @@ class SlackInbound:
         try:
             info = (await client.users_info(user=user))["user"]
         except SlackApiError as exc:
-            log.warning("users.info for %s failed: %s", user, exc.response.get("error"))
+            log.warning("users.info for %s failed: %s", user, api_error(exc))
             return fallback, False  # unknown rights: treat as a member, never as an admin
         profile = info.get("profile") or {}
         name = (
@@ -235,7 +236,7 @@ class SlackInbound:
             try:
                 await client.views_open(trigger_id=trigger_id, view=view)
             except SlackApiError as exc:
-                log.warning("views.open failed: %s", exc.response.get("error"))
+                log.warning("views.open failed: %s", api_error(exc))
                 await respond(
                     text="The form could not open in time. Please click again.",
                     response_type="ephemeral",

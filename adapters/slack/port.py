@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
+from adapters.slack.errors import api_error
 from bot.messages import OutMessage
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.ports import Capabilities
@@ -152,4 +153,4 @@ class SlackChat:
 
 
 def _error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error", exc)) if exc.response is not None else str(exc)
+    return api_error(exc)

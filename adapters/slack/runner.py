@@ -10,6 +10,7 @@ import signal
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.app import assemble, choose_mode, make_client
+from adapters.slack.errors import api_error
 from bot.app.config import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -21,16 +22,12 @@ async def check_tokens(settings: Settings, mode: str) -> str:
     try:
         who = await client.auth_test()
     except SlackApiError as exc:
-        raise SettingsError(
-            f"SLACK_BOT_TOKEN was refused by Slack: {exc.response.get('error')}"
-        ) from None
+        raise SettingsError(f"SLACK_BOT_TOKEN was refused by Slack: {api_error(exc)}") from None
     if mode == "socket":
         try:
             await client.apps_connections_open(app_token=settings.slack_app_token or "")
         except SlackApiError as exc:
-            raise SettingsError(
-                f"SLACK_APP_TOKEN was refused by Slack: {exc.response.get('error')}"
-            ) from None
+            raise SettingsError(f"SLACK_APP_TOKEN was refused by Slack: {api_error(exc)}") from None
     return f"{who.get('team')} ({who.get('team_id')})"
 
 

@@ -207,7 +207,7 @@ class FakeSlack(WebApiMethods):
             headers = {}
             if failure.retry_after is not None and failure.status == 429:
                 headers["Retry-After"] = str(failure.retry_after)
-            if failure.status >= 500:
+            if failure.status >= 500 or failure.status == 405:  # a proxy's page, not Slack's JSON
                 return web.Response(status=failure.status, text="upstream hiccup", headers=headers)
             return _json({"ok": False, "error": failure.error}, failure.status, headers)
         if token != expected:

@@ -57,6 +57,17 @@ async def test_a_non_admin_cannot_run_an_admin_command(http: Harness) -> None:
     assert (await http.core.store.get_config("slack:T0MOCK")).schedule is not None
 
 
+@pytest.mark.parametrize("status", [503, 405])
+async def test_a_web_api_failure_with_a_plain_text_body_still_answers(
+    http: Harness, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    http.fake.fail("users.info", status, retry_after=None, times=6)  # outlasts any retry
+    answer = await http.mock("UADA", "join")
+    assert answer.startswith("Welcome!")  # as a member: unknown rights are never an admin's
+    lines = [r.getMessage() for r in caplog.records if "users.info" in r.getMessage()]
+    assert lines == [f"users.info for UADA failed: HTTP {status}: upstream hiccup"]
+
+
 async def test_a_user_group_of_organisers_runs_admin_commands(http: Harness) -> None:
     store = http.core.store
     cfg = await store.get_config("slack:T0MOCK")
