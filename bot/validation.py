@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from bot import timezones
 from bot.commands import BadInput
@@ -20,21 +21,21 @@ def timezone(value: str | None) -> str:
 def level(value: str | None) -> str:
     v = (value or "").strip().lower()
     if v not in LEVELS:
-        raise BadInput(f"unknown level '{value}': accepted are {', '.join(LEVELS)}")
+        raise BadInput(f"unknown level '{quote(value)}': accepted are {', '.join(LEVELS)}")
     return v
 
 
 def track(value: str | None, tracks: Collection[str]) -> str:
     v = (value or "").strip().lower()
     if v not in tracks:
-        raise BadInput(f"unknown track '{value}': accepted are {', '.join(sorted(tracks))}")
+        raise BadInput(f"unknown track '{quote(value)}': accepted are {', '.join(sorted(tracks))}")
     return v
 
 
 def period(value: str | None) -> str:
     v = (value or "week").strip().lower()
     if v not in PERIODS:
-        raise BadInput(f"unknown period '{value}': accepted are {', '.join(PERIODS)}")
+        raise BadInput(f"unknown period '{quote(value)}': accepted are {', '.join(PERIODS)}")
     return v
 
 
@@ -43,7 +44,7 @@ def whole_number(name: str, value: str | int | None, low: int, high: int) -> int
         n = int(str(value).strip())
     except (TypeError, ValueError):
         raise BadInput(
-            f"{name} must be a whole number from {low} to {high}, not '{value}'"
+            f"{name} must be a whole number from {low} to {high}, not '{quote(value)}'"
         ) from None
     if not low <= n <= high:
         raise BadInput(f"{name} must be a whole number from {low} to {high}, not {n}")
@@ -53,14 +54,14 @@ def whole_number(name: str, value: str | int | None, low: int, high: int) -> int
 def weekday(value: str) -> str:
     v = value.strip().lower()[:3]
     if v not in WEEKDAYS or len(value.strip()) < 3:
-        raise BadInput(f"unknown weekday '{value}': accepted are {', '.join(WEEKDAYS)}")
+        raise BadInput(f"unknown weekday '{quote(value)}': accepted are {', '.join(WEEKDAYS)}")
     return v
 
 
 def clock_time(value: str) -> str:
     m = _TIME.match(value.strip())
     if not m:
-        raise BadInput(f"unknown time '{value}': use 24-hour HH:MM, e.g. 18:30")
+        raise BadInput(f"unknown time '{quote(value)}': use 24-hour HH:MM, e.g. 18:30")
     return f"{int(m.group(1)):02d}:{m.group(2)}"
 
 
@@ -103,3 +104,32 @@ def channel_ref(value: str, community: str) -> ChannelRef:
         raise BadInput(f"reports must name a channel (mention it), not '{quote(value, 40)}'")
     platform, _, workspace = community.partition(":")
     return ChannelRef(platform, workspace, ident)
+
+
+def _broken(text: str) -> bool:
+    """A lone surrogate: half an emoji, which no database or platform can store."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def storable(cmd):
+    """The command, if every text a member typed in it can be stored; a display name with
+    a broken character is mended (the member did not type it here)."""
+    for f in dataclasses.fields(cmd):
+        value = getattr(cmd, f.name)
+        texts = (
+            [value]
+            if isinstance(value, str)
+            else [str(x) for kv in value.items() for x in kv]
+            if isinstance(value, Mapping)
+            else []
+        )
+        if f.name == "actor_name" and _broken(value):
+            cmd = dataclasses.replace(
+                cmd, actor_name=value.encode("utf-8", "replace").decode("utf-8")
+            )
+        elif any(_broken(t) for t in texts):
+            what = f.name.replace("_", " ")
+            raise BadInput(
+                f"the {what} has a broken character (half of an emoji?): retype it and send again"
+            )
+    return cmd

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from adapters.console.chat import ConsoleChat, Entry
 from adapters.console.people import FIRST_NAMES, TIMEZONES
@@ -104,12 +105,13 @@ class Demo:
 
     def _show(self, person: Person, shown: str, reply: Reply) -> Reply:
         self.console.print(
-            f"[dim]{self.clock.now():%a %H:%M}[/] [bold]{person.name}[/]: {shown}", highlight=False
+            f"[dim]{self.clock.now():%a %H:%M}[/] [bold]{person.name}[/]: {escape(shown)}",
+            highlight=False,
         )
         if reply.text:
             style = "red" if reply.error else "green"
             self.console.print(
-                f"  [{style}]↳ (only {person.name}) {reply.text}[/]", highlight=False
+                f"  [{style}]↳ (only {person.name}) {escape(reply.text)}[/]", highlight=False
             )
         if reply.message is not None:
             self.console.print(self.chat.render(reply.message), markup=False, highlight=False)

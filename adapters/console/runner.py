@@ -22,6 +22,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 from rich.console import Console
+from rich.markup import escape
 
 from adapters.console.chat import ConsoleChat, Entry
 from bot import actions
@@ -51,8 +52,9 @@ class ConsolePlay:
 
     def show_reply(self, name: str, reply: Reply) -> None:
         if reply.text:
+            # what members typed comes back in answers: never read it as markup
             self.console.print(
-                f"[{'red' if reply.error else 'green'}](only {name}) {reply.text}[/]"
+                f"[{'red' if reply.error else 'green'}](only {escape(name)}) {escape(reply.text)}[/]"
             )
         if reply.message is not None:
             self.console.print(self.chat.render(reply.message), markup=False, highlight=False)
@@ -63,7 +65,8 @@ class ConsolePlay:
                 for f in reply.form.fields
             )
             self.console.print(
-                f"(only {name}) form '{reply.form.title}': reply with  {name}: submit {fields}"
+                f"(only {name}) form '{reply.form.title}': reply with  {name}: submit {fields}",
+                markup=False,
             )
 
     async def line(self, line: str) -> bool:

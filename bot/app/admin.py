@@ -102,7 +102,7 @@ class CommunityAdmin:
             unknown = [p for p in ids if p not in known]
             if unknown or not ids:
                 raise BadInput(
-                    f"unknown pack '{','.join(unknown)}': accepted are all, or {', '.join(known)}"
+                    f"unknown pack '{validation.quote(','.join(unknown))}': accepted are all, or {', '.join(known)}"
                 )
             return {"packs": ids}
         if key == "level_gap":
@@ -127,7 +127,7 @@ class CommunityAdmin:
             if value.lower() in ("none", "off"):
                 return {"report_channel": None}
             return {"report_channel": validation.channel_ref(value, community)}
-        raise BadInput(f"unknown setting '{key}': {c.USAGE['config']}")
+        raise BadInput(f"unknown setting '{validation.quote(key)}': {c.USAGE['config']}")
 
 
 def config_message(cfg: CommunityConfig) -> OutMessage:

@@ -46,6 +46,7 @@ from bot.storage.sql_engine import AlreadyHandled
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3  # a command that keeps losing races this often is answered "try again"
+ANSWER_MAX = 400  # an error answer is one line; what was typed is quoted short inside it
 
 
 class Service:
@@ -71,6 +72,7 @@ class Service:
         """Never raises: every failure comes back as an error Reply, so adapters need no guard."""
         community = cmd.actor.community
         try:
+            cmd = validation.storable(cmd)
             if isinstance(cmd, c.ADMIN_COMMANDS) and not await self._organiser(cmd):
                 return Reply.fail(
                     "only organisers can do that (schedule, round, config, members, remove): "
@@ -91,7 +93,7 @@ class Service:
         except AlreadyHandled:
             return Reply(text="already handled", duplicate=True)
         except (BadInput, InvalidTransition) as exc:
-            return Reply.fail(str(exc))
+            return Reply.fail(validation.quote(str(exc), ANSWER_MAX))
         except Exception:
             log.exception("command %s failed", type(cmd).__name__)
             return Reply.fail("something went wrong on our side; please try again in a moment")
