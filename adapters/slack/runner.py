@@ -46,7 +46,7 @@ def stop_on_sigterm(stop: asyncio.Event):
         loop.remove_signal_handler(signal.SIGTERM)
 
 
-async def run(settings: Settings, *, host: str = "0.0.0.0") -> None:
+async def run(settings: Settings, *, host: str | None = None) -> None:
     """Serve until cancelled or sent SIGTERM. ``host`` is where HTTP mode listens."""
     mode = choose_mode(settings)
     workspace = await check_tokens(settings, mode)
@@ -59,7 +59,7 @@ async def run(settings: Settings, *, host: str = "0.0.0.0") -> None:
                 await runtime.connect_socket(settings.slack_app_token or "")
                 log.info("connected to Slack workspace %s in Socket Mode", workspace)
             else:
-                port = await runtime.serve_http(host, settings.slack_port)
+                port = await runtime.serve_http(host or settings.slack_host, settings.slack_port)
                 log.info("serving Slack events for %s on port %d at /slack/events", workspace, port)
             await stop.wait()
             log.info("stopping")

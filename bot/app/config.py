@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     )
     slack_api_url: str | None = None  # e.g. http://127.0.0.1:8124/api/ (a local fake)
     slack_port: int = Field(default=3000, ge=1, le=65535)
+    slack_host: str = "0.0.0.0"  # HTTP mode listens here (127.0.0.1 behind a local proxy)
     slack_mode: Literal["socket", "http"] | None = None
 
     # pairing weights (integers: the matching works on integer weights)

@@ -122,18 +122,20 @@ async def test_run_serves_until_cancelled(fake: FakeSlack, tmp_path: Path, mode:
         slack_signing_secret=SECRET,
         slack_api_url=fake.api_url,
         slack_port=port,
+        slack_host="127.0.0.2",  # the setting decides where HTTP mode listens
     )
-    task = asyncio.create_task(run(cfg, host="127.0.0.1"))
+    task = asyncio.create_task(run(cfg))
     try:
         sender = SlackSender(
             fake,
-            url=None if mode == "socket" else f"http://127.0.0.1:{port}/slack/events",
+            url=None if mode == "socket" else f"http://127.0.0.2:{port}/slack/events",
             signing_secret=SECRET,
         )
         if mode == "socket":
             await until(fake.socket_ready.is_set)
         else:
-            await until(lambda: _listening(port))
+            await until(lambda: _listening(port, "127.0.0.2"))
+            assert not _listening(port, "127.0.0.1")  # only where it was told to
         payload = sender.slash("UADA", "help")
         assert (await sender.command(payload)).status == 200
         await until(lambda: fake.responses(payload["response_url"]))
@@ -144,9 +146,9 @@ async def test_run_serves_until_cancelled(fake: FakeSlack, tmp_path: Path, mode:
             await task
 
 
-def _listening(port: int) -> bool:
+def _listening(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
+        return s.connect_ex((host, port)) == 0
 
 
 async def test_sigterm_stops_the_runner_cleanly(fake: FakeSlack, tmp_path: Path) -> None:
