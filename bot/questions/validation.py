@@ -74,15 +74,45 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+MAX_PACK_BYTES = 1_000_000  # the shipped packs are under 20 kB each
+MAX_DEPTH = 32  # a pack nests about 6 levels deep
+
+
+def _beyond_limits(text: str, file: str) -> Problem | None:
+    """Checked on YAML's event stream before anything is built: an alias bomb or a
+    20,000-level nest is refused in one line instead of exhausting memory or the stack."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            return Problem(file, None, "yaml", "uses an alias (*name): packs take plain values")
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Problem(file, None, "yaml", f"nests deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
+    return None
+
+
 def read_pack_data(path: Path) -> tuple[Any, list[Problem]]:
-    """The parsed YAML with anchor keys as strings (1 -> "1"), or the problem that stopped it."""
+    """The parsed YAML with every key as a string (1 -> "1"), or the problem that stopped it."""
     file = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_PACK_BYTES:
+            return None, [
+                Problem(file, None, "file", f"is {size:,} bytes: a pack may be {MAX_PACK_BYTES:,}")
+            ]
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(file, None, "file", f"cannot read: {exc}")]
     try:
+        limit = _beyond_limits(text, file)
+        if limit is not None:
+            return None, [limit]
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except TypeError as exc:  # a list or a mapping used as a key: unhashable
+        return None, [Problem(file, None, "yaml", f"has a key that is not a plain value ({exc})")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark is not None else ""
@@ -94,9 +124,10 @@ def read_pack_data(path: Path) -> tuple[Any, list[Problem]]:
 
 
 def _string_keys(value: Any) -> Any:
-    # YAML reads `1:` as an int key; JSON schema and the anchors table speak strings
+    # YAML reads `1:` as an int key (`2026-01-05:` a date, `1.5:` a float); the schema and
+    # the anchors table speak strings, and mixed key types could not even be sorted
     if isinstance(value, Mapping):
-        return {str(k) if isinstance(k, int) else k: _string_keys(v) for k, v in value.items()}
+        return {k if isinstance(k, str) else str(k): _string_keys(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_string_keys(v) for v in value]
     return value
