@@ -15,6 +15,7 @@ from rich.console import Console
 from bot.app.config import SettingsError, load_settings
 from bot.questions import cli as questions_cli
 from bot.questions.packs import load_bank
+from bot.storage.sql_engine import StorageUnavailable
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,37 +48,49 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+EXTRAS = {"discord": "discord", "slack_sdk": "slack", "slack_bolt": "slack", "asyncpg": "postgres"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Every start-up problem ends in one line naming what to fix, never a traceback."""
     args = _parser().parse_args(argv)
-    if args.command == "demo":
-        if args.members < 2 or args.members > 500:
-            print("mockround: --members must be from 2 to 500", file=sys.stderr)
-            return 2
-        return importlib.import_module("adapters.console.demo").main(
-            args.members, args.seed, args.full
-        )
     try:
-        settings = load_settings(args.config)
-    except SettingsError as exc:
+        return _main(args)
+    except KeyboardInterrupt:
+        return 0
+    except (SettingsError, StorageUnavailable) as exc:
         print(f"mockround: {exc}", file=sys.stderr)
-        return 2
+    except ModuleNotFoundError as exc:
+        top = (exc.name or "").split(".")[0]
+        if top not in EXTRAS:
+            raise
+        extra = EXTRAS[top]
+        print(
+            f'mockround: the {extra} extra is not installed: pip install "mockround[{extra}]"',
+            file=sys.stderr,
+        )
+    return 2
+
+
+def _main(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)  # demo too: a bad file or value is refused alike
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.command == "demo":
+        if args.members < 2 or args.members > 500:
+            raise SettingsError("--members must be from 2 to 500")
+        return importlib.import_module("adapters.console.demo").main(
+            args.members, args.seed, args.full
+        )
     if args.command == "questions":
         if args.questions_command == "validate":
             return questions_cli.validate(args.paths, sys.stdout)
         return questions_cli.list_questions(load_bank(settings.pack_dirs), args.track, Console())
     runner = importlib.import_module(f"adapters.{args.platform}.runner")
-    try:
-        if args.platform == "console":
-            return asyncio.run(runner.run(settings, admin=args.admin, database=args.database)) or 0
-        asyncio.run(runner.run(settings))
-    except KeyboardInterrupt:
-        return 0
-    except SettingsError as exc:
-        print(f"mockround: {exc}", file=sys.stderr)
-        return 2
+    if args.platform == "console":
+        return asyncio.run(runner.run(settings, admin=args.admin, database=args.database)) or 0
+    asyncio.run(runner.run(settings))
     return 0
 
 

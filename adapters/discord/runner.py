@@ -12,6 +12,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord.client import MockroundClient
+from bot.app.config import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,10 @@ class DiscordBot:
 
     def __init__(self, settings: Any, *, app: Any = None, store: Any = None, clock: Any = None):
         if not settings.discord_token:
-            raise ValueError("DISCORD_TOKEN is not set: the bot token from the Developer Portal")
+            raise SettingsError(
+                "DISCORD_TOKEN is not set: the bot token from the Developer Portal "
+                "(adapters/discord/README.md)"
+            )
         self.settings = settings
         self.app = app
         self._store, self._clock = store, clock

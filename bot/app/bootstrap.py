@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from bot.app.config import Settings
+from bot.app.config import Settings, SettingsError
 from bot.app.scheduler import Scheduler
 from bot.app.service import Service
 from bot.clock import SystemClock
@@ -79,7 +79,9 @@ async def build(
     store = store or SqlStore(settings.database_url)
     bank = bank or load_bank(settings.pack_dirs, logger=log)
     if not bank.tracks():
-        raise RuntimeError("no question packs could be loaded: run `mockround questions validate`")
+        raise SettingsError(
+            "no question pack could be loaded: `mockround questions validate` says why"
+        )
     executor = ProcessPoolExecutor(max_workers=1) if real_time else None
 
     async def dispatch(timer: Timer) -> None:

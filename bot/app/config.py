@@ -3,6 +3,8 @@ and an optional TOML file. Nothing is read at import time: call ``load_settings`
 
 from __future__ import annotations
 
+import os
+import tomllib
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +16,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings import SettingsError as PydanticSettingsError
 
 from bot.questions.shipped import REPO_QUESTIONS
 
@@ -106,8 +109,26 @@ def load_settings(toml_file: Path | None = None, **overrides: object) -> Setting
         cls = type("FileSettings", (Settings,), {"model_config": config})
     try:
         return cls(**overrides)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {toml_file} is not valid TOML: {exc}") from None
+    except PydanticSettingsError as exc:  # an environment value that is not JSON
+        field = str(exc).partition('field "')[2].partition('"')[0] or "a setting"
+        hint = JSON_HINTS.get(field, "a JSON value")
+        raise SettingsError(f"setting MOCKROUND_{field.upper()} must be {hint}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "_".join(str(p) for p in first["loc"]) or "settings"
-        env = name.upper() if name in PLATFORM_NAMES else f"MOCKROUND_{name.upper()}"
-        raise SettingsError(f"setting {env} is invalid: {first['msg']}") from None
+        raise SettingsError(
+            f"setting {_where(name, toml_file)} is invalid: {first['msg']}"
+        ) from None
+
+
+JSON_HINTS = {"question_dirs": 'a JSON list of directories, e.g. ["/srv/mockround/packs"]'}
+
+
+def _where(name: str, toml_file: Path | None) -> str:
+    """The environment variable if it is set, else the key in the config file."""
+    env = name.upper() if name in PLATFORM_NAMES else f"MOCKROUND_{name.upper()}"
+    if toml_file is not None and env not in os.environ:
+        return f"{name} in {toml_file}"
+    return env

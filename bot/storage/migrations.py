@@ -98,9 +98,16 @@ def current_version(conn: Connection) -> int:
     return conn.execute(select(schema.schema_version.c.version)).scalar() or 0
 
 
+class NewerSchema(Exception):
+    """The database was written by a newer mockround: (its version, ours)."""
+
+
 def migrate(conn: Connection) -> int:
     """Bring the schema up to the newest version; returns the version reached."""
     version = current_version(conn)
+    newest = MIGRATIONS[-1][0]
+    if version > newest:
+        raise NewerSchema(version, newest)
     for number, step in MIGRATIONS:
         if number <= version:
             continue

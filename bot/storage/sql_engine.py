@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import event, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.storage import migrations, standings
@@ -26,6 +27,41 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 log = logging.getLogger(__name__)
+
+
+def _check_sqlite_path(path: Path) -> None:
+    if path.is_dir():
+        raise StorageUnavailable(f"MOCKROUND_DATABASE_URL names a directory, not a file: {path}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageUnavailable(
+            f"MOCKROUND_DATABASE_URL: cannot create the folder for {path}: "
+            f"{exc.strerror or exc} ({exc.filename or path.parent})"
+        ) from None
+
+
+def _shown(url: str) -> str:
+    """The URL without its password."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, user = head.partition("://")
+    return f"{scheme}://{user.split(':')[0]}@{tail}"
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+    if "file is not a database" in text:
+        return "the file is not a SQLite database (another program's file?)"
+    if isinstance(orig, ConnectionRefusedError) or "Connect call failed" in text:
+        return f"nothing answers there ({text})"
+    return text
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be opened or used: one line naming the setting and what to fix."""
 
 
 class AlreadyHandled(Exception):
@@ -52,13 +88,28 @@ class SqlEngine:
         if url.startswith("sqlite"):
             path = url.split(":///", 1)[1] if ":///" in url else ""
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _check_sqlite_path(Path(path))
         self._engine = create_async_engine(url)
         self._dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         if self._dialect == "sqlite":
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def migrate(self) -> int:
+        """Bring the schema up to date; StorageUnavailable (one line) if the database cannot
+        be opened, is not a database, or was written by a newer mockround."""
+        try:
+            return await self._migrate()
+        except migrations.NewerSchema as exc:
+            raise StorageUnavailable(
+                f"the database at MOCKROUND_DATABASE_URL has schema version {exc.args[0]}, newer "
+                f"than this mockround's {exc.args[1]}: upgrade mockround, or restore a backup"
+            ) from None
+        except (OSError, DBAPIError) as exc:
+            raise StorageUnavailable(
+                f"MOCKROUND_DATABASE_URL ({_shown(self.url)}) cannot be used: {_reason(exc)}"
+            ) from None
+
+    async def _migrate(self) -> int:
         async with self._write() as conn:
             before = await conn.run_sync(migrations.current_version)
             after = await conn.run_sync(migrations.migrate)
