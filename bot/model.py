@@ -205,6 +205,7 @@ class Round:
     created_at: datetime
     unplaced: Mapping[str, str] = field(default_factory=dict)  # member id -> why
     slot: int = 0  # the weekly slot it belongs to; 0: started by hand or on demand
+    channel: ChannelRef | None = None  # where its spaces open (also after a restart)
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,7 @@ class Rounds:
             now,
             unplaced,
             slot,
+            where,
         )
         await self.store.create_round(rnd, built, tracks)  # Conflict: someone got there first
 
@@ -205,8 +206,10 @@ class Rounds:
         if await self._close_if_finished(rnd, sessions):
             return  # its last session ended just before a crash
         pending = [s for s in sessions if s.space is None and not s.phase.terminal]
-        where = cfg.slot(rnd.slot) or cfg.schedule
-        await self.open_spaces(pending, where.channel if where else None)
+        # where the round was started; rounds from before this was kept: their slot's channel
+        slot = cfg.slot(rnd.slot) or cfg.schedule
+        where = rnd.channel or (slot.channel if slot else None)
+        await self.open_spaces(pending, where)
 
     async def cancel(self, rnd: Round) -> int:
         live = [s for s in await self.store.round_sessions(rnd.id) if not s.phase.terminal]

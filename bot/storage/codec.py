@@ -107,6 +107,7 @@ def round_from_row(row: Mapping[str, Any]) -> Round:
         created_at=row["created_at"],
         unplaced=dict(row["unplaced"]),
         slot=row["slot"] or 0,
+        channel=channel(row["community"], row["channel"]) if row["channel"] else None,
     )
 
 

@@ -86,6 +86,7 @@ rounds = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("unplaced", JSON, nullable=False),
     Column("slot", Integer),  # added in version 5
+    Column("channel", String(100)),  # added in version 5
 )
 
 sessions = Table(
@@ -263,4 +264,5 @@ VERSION_5_COLUMNS = (
     members.c.hide_from_board,
     members.c.stats_private,
     rounds.c.slot,
+    rounds.c.channel,
 )

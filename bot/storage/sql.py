@@ -143,6 +143,7 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore):
                     created_at=rnd.created_at,
                     unplaced=dict(rnd.unplaced),
                     slot=rnd.slot,
+                    channel=rnd.channel.id if rnd.channel else None,
                 )
             )
             for s in sessions:

@@ -127,3 +127,33 @@ async def test_announcements_saved_with_a_transition_go_out_after_a_crash(
     assert await second.store.undelivered() == []
     await second.stop()
     await first.store.close()
+
+
+async def test_a_round_started_by_hand_reopens_its_spaces_in_its_own_channel(
+    clock, db_url, monkeypatch
+):
+    """No schedule: the round's channel is kept with the round, not guessed after a crash."""
+    settings = load_settings(database_url=db_url)
+    first = await build(settings, ConsoleChat(clock), clock=clock)
+    await first.start()
+    await join(first, "ana", "ben")
+
+    async def crash(*args, **kwargs):
+        raise ConnectionError("killed while opening the space")
+
+    monkeypatch.setattr(first.chat, "open_pair_space", crash)
+    await start_round(first)  # typed in #mock by an admin; there is no weekly schedule
+    chat2 = ConsoleChat(clock)
+    opened_in = []
+    real = chat2.open_pair_space
+
+    async def spy(where, users, title):
+        opened_in.append(where)
+        return await real(where, users, title)
+
+    chat2.open_pair_space = spy
+    second = await build(settings, chat2, clock=clock)
+    await second.start()
+    assert opened_in == [c.ChannelRef("console", "demo", "mock")]  # not None: not a group DM
+    await second.stop()
+    await first.store.close()
