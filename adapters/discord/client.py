@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 from discord import app_commands
@@ -41,6 +41,9 @@ class MockroundClient(discord.Client):
         self.chat = DiscordChat(self)
         self.answers: Answers | None = None
         self._tracks: list[str] = []
+        # the core's recovery after a reconnection (set by the runner)
+        self.on_reconnected: Callable[[], Awaitable[None]] | None = None
+        self._was_ready = False
 
     def attach(self, service: Service, tracks: Sequence[str]) -> None:
         """Hand the client the core to translate for; before ``start``."""
@@ -54,6 +57,17 @@ class MockroundClient(discord.Client):
         self.tree.add_command(build_group(self.answers, self._tracks))
         synced = await self.tree.sync()
         log.info("synced %d application command(s)", len(synced))
+
+    async def on_ready(self) -> None:
+        # a second READY is a new session after a dropped connection: events were missed
+        if self._was_ready and self.on_reconnected is not None:
+            await self.on_reconnected()
+        self._was_ready = True
+
+    async def on_resumed(self) -> None:
+        # a RESUME replays missed events, but posts that failed while away are still queued
+        if self.on_reconnected is not None:
+            await self.on_reconnected()
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         # the raw event also fires for messages sent before a restart (not in the cache)

@@ -56,7 +56,8 @@ class DiscordBot:
                 self.settings, self.client.chat, store=self._store, clock=self._clock
             )
         self.client.attach(self.app.service, self.app.bank.tracks())
-        await self.app.start()
+        await self.app.prepare()  # recovery waits for the gateway: nothing can be sent before
+        self.client.on_reconnected = self.app.catch_up
         self._task = asyncio.create_task(self.client.start(self.settings.discord_token))
         ready = asyncio.create_task(self.client.wait_until_ready())
         try:
@@ -69,6 +70,7 @@ class DiscordBot:
             if self._task in done:
                 self._task.result()  # login refused, gateway unreachable: raise it here
             raise TimeoutError(f"Discord did not become ready within {ready_timeout} s")
+        await self.app.go_live()
 
     async def wait_closed(self) -> None:
         if self._task is not None:

@@ -54,13 +54,15 @@ async def run(settings: Settings, *, host: str | None = None) -> None:
     stop = asyncio.Event()
     try:
         with stop_on_sigterm(stop):
-            await runtime.core.start()
+            await runtime.core.prepare()
             if mode == "socket":
                 await runtime.connect_socket(settings.slack_app_token or "")
                 log.info("connected to Slack workspace %s in Socket Mode", workspace)
             else:
                 port = await runtime.serve_http(host or settings.slack_host, settings.slack_port)
                 log.info("serving Slack events for %s on port %d at /slack/events", workspace, port)
+            # the Web API answered (the token check) and events can arrive: recover now
+            await runtime.core.go_live()
             await stop.wait()
             log.info("stopping")
     finally:

@@ -45,11 +45,28 @@ class App:
     executor: ProcessPoolExecutor | None
 
     async def start(self) -> None:
+        """Everything at once: for the console, where the platform is always there."""
+        await self.prepare()
+        await self.go_live()
+
+    async def prepare(self) -> None:
+        """The database, before any event is taken: nothing is sent from here."""
         await self.store.migrate()
         await self.forget_old_events()
+
+    async def go_live(self) -> None:
+        """Once the platform connection is ready: what a crash left behind goes out (queued
+        posts first, in order), overdue timers run, unopened spaces open."""
         self.scheduler.every(24, self.forget_old_events)
-        await self.practice.deliver()  # what a crash left queued goes out first, in order
+        await self.practice.deliver()
         await self.scheduler.start()
+        await self.rounds.resume()
+
+    async def catch_up(self) -> None:
+        """After a reconnection that may have missed events or failed sends: the same
+        recovery, without starting anything twice."""
+        await self.practice.deliver()
+        await self.scheduler.run_due()
         await self.rounds.resume()
 
     async def forget_old_events(self) -> None:

@@ -36,7 +36,13 @@ class StubApp:
     service: StubService = field(default_factory=StubService)
     bank: StubBank = field(default_factory=StubBank)
 
-    async def start(self) -> None:
+    async def prepare(self) -> None:
+        pass
+
+    async def go_live(self) -> None:
+        pass
+
+    async def catch_up(self) -> None:
         pass
 
     async def stop(self) -> None:

@@ -116,3 +116,38 @@ async def test_closed_dms_fall_back_to_a_mention_in_the_thread(harness: Harness)
     notes = [t for t in h.texts(tid) if f"<@{interviewer}>" in t and "direct message" in t]
     assert len(notes) == 1
     assert not any("Only you see this" in text_of(m) for m in fake.messages.values())
+
+
+async def test_posts_left_queued_go_out_after_login_on_restart(harness: Harness) -> None:
+    """Recovery waits for the gateway: before it, no send can work (nothing is logged in)."""
+    fake, h = harness.fake, harness
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    tid, session_id = await h.pair(alice, bob)
+    refused = fake.fail("POST", rf"^/channels/{tid}/messages$", 403, times=50)
+    await h.confirm_both(tid, session_id)  # prep begins; its posts cannot be delivered
+    assert not any("Turn 1: prep" in t for t in h.texts(tid))
+    assert await h.app.store.undelivered(session_id)
+    refused.times = 0  # the platform is fine again; the bot restarts before anyone acts
+    await h.restart()
+    texts = h.texts(tid)
+    assert sum("Turn 1: prep" in t for t in texts) == 1
+    assert sum("Question for" in t for t in texts) == 1
+    assert await h.app.store.undelivered(session_id) == []
+    assert fake.gateway.identifies == 2
+
+
+async def test_a_reconnection_sends_what_failed_while_away(harness: Harness) -> None:
+    fake, h = harness.fake, harness
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    tid, session_id = await h.pair(alice, bob)
+    refused = fake.fail("POST", rf"^/channels/{tid}/messages$", 403, times=50)
+    await h.confirm_both(tid, session_id)
+    assert await h.app.store.undelivered(session_id)
+    refused.times = 0
+    await fake.gateway.drop()  # the connection drops and resumes; nobody acts meanwhile
+
+    async def emptied() -> bool:
+        return await h.app.store.undelivered(session_id) == []
+
+    await h.until(emptied, "the queued posts to go out after the reconnection")
+    assert sum("Turn 1: prep" in t for t in h.texts(tid)) == 1
