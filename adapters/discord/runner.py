@@ -12,6 +12,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord.client import MockroundClient
+from adapters.stopping import stop_on_sigterm
 from bot.app.config import SettingsError
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class DiscordBot:
             await asyncio.shield(self._task)
 
     async def stop(self) -> None:
+        if self.app is not None:
+            await self.app.drain()  # in-flight answers still reach Discord before the close
         await self.client.close()
         if self._task is not None:
             # its failure, if any, was raised by start() or wait_closed() already
@@ -89,11 +92,20 @@ class DiscordBot:
 
 
 async def run(settings: Any) -> None:
-    """Run until cancelled (Ctrl-C): what ``mockround run discord`` calls."""
+    """Run until cancelled (Ctrl-C) or sent SIGTERM: what ``mockround run discord`` calls."""
     bot = DiscordBot(settings)
+    stop = asyncio.Event()
     try:
-        await bot.start()
-        log.info("mockround is connected to Discord as %s", bot.client.user)
-        await bot.wait_closed()
+        with stop_on_sigterm(stop):
+            await bot.start()
+            log.info("mockround is connected to Discord as %s", bot.client.user)
+            closed = asyncio.ensure_future(bot.wait_closed())
+            stopped = asyncio.ensure_future(stop.wait())
+            done, _ = await asyncio.wait({closed, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            if closed in done:
+                closed.result()
+            else:
+                log.info("stopping")
     finally:
         await bot.stop()

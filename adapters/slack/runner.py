@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.app import assemble, choose_mode, make_client
 from adapters.slack.errors import api_error
+from adapters.stopping import stop_on_sigterm
 from bot.app.config import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -29,21 +28,6 @@ async def check_tokens(settings: Settings, mode: str) -> str:
         except SlackApiError as exc:
             raise SettingsError(f"SLACK_APP_TOKEN was refused by Slack: {api_error(exc)}") from None
     return f"{who.get('team')} ({who.get('team_id')})"
-
-
-@contextlib.contextmanager
-def stop_on_sigterm(stop: asyncio.Event):
-    """systemd and docker stop with SIGTERM: finish cleanly (close the socket and the database)."""
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
-    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def run(settings: Settings, *, host: str | None = None) -> None:
@@ -66,5 +50,6 @@ async def run(settings: Settings, *, host: str | None = None) -> None:
             await stop.wait()
             log.info("stopping")
     finally:
+        await runtime.core.drain()  # what is in flight finishes while Slack is still connected
         await runtime.close()
         await runtime.core.stop()

@@ -29,6 +29,7 @@ from bot.storage.sql import SqlStore
 
 log = logging.getLogger("mockround")
 SEEN_EVENTS_KEPT = timedelta(days=7)
+STOP_GRACE_SECONDS = 10.0
 
 
 @dataclass
@@ -76,8 +77,20 @@ class App:
     async def run_due(self) -> int:
         return await self.scheduler.run_due()
 
+    async def drain(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop taking commands and timers; let those in flight finish, for ``grace`` seconds
+        at most (SIGTERM, Ctrl-C). The platform connection stays open meanwhile, so their
+        answers and posts still go out."""
+        self.service.accepting = False
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(self.service.idle.wait(), self.scheduler.stop()), grace
+            )
+        except TimeoutError:
+            log.warning("stopping with work still in flight after %s s", grace)
+
     async def stop(self) -> None:
-        await self.scheduler.stop()
+        await self.drain()
         await self.store.close()
         if self.executor is not None:
             self.executor.shutdown(cancel_futures=True)

@@ -30,6 +30,7 @@ class Scheduler:
         self.store, self.clock, self._dispatch = store, clock, dispatch
         self._aps = AsyncIOScheduler(timezone=UTC) if alarms else None
         self._running = asyncio.Lock()
+        self._stopping = False
 
     async def start(self) -> None:
         if self._aps is not None:
@@ -58,13 +59,17 @@ class Scheduler:
     async def run_due(self) -> int:
         """Run every timer due now, oldest first, including ones that become due while running."""
         ran = 0
+        if self._stopping:
+            return 0  # stopping: what is due runs at the next start
         async with self._running:
-            while True:
+            while not self._stopping:
                 due = await self.store.pending_timers(due_by=self.clock.now())
                 if not due:
                     return ran
                 progressed = False
                 for timer in due:
+                    if self._stopping:
+                        break  # the one in flight finished; the rest run at the next start
                     try:
                         await self._dispatch(timer)
                     except Exception:
@@ -76,7 +81,12 @@ class Scheduler:
                     ran += 1
                 if not progressed:
                     return ran  # every due timer failed: try again at the next alarm, not in a loop
+            return ran
 
     async def stop(self) -> None:
+        """No new alarms; a timer already running finishes (its unit of work commits)."""
+        self._stopping = True
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=False)
+        async with self._running:
+            pass

@@ -9,6 +9,7 @@ what the other committed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 
@@ -66,10 +67,26 @@ class Service:
         self.admin = CommunityAdmin(rounds, slots)
         self.status = MemberStatus(practice)
         self.roster = Roster(self.store, self.clock)
+        self.accepting = True  # False while stopping: in-flight commands finish, new ones wait
+        self._inflight = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
         self.members = Membership(practice, rounds)
 
     async def handle(self, cmd: c.Command) -> Reply:
         """Never raises: every failure comes back as an error Reply, so adapters need no guard."""
+        if not self.accepting:
+            return Reply.fail("mockround is restarting: please try again in a minute")
+        self._inflight += 1
+        self.idle.clear()
+        try:
+            return await self._handle(cmd)
+        finally:
+            self._inflight -= 1
+            if not self._inflight:
+                self.idle.set()
+
+    async def _handle(self, cmd: c.Command) -> Reply:
         community = cmd.actor.community
         try:
             cmd = validation.storable(cmd)

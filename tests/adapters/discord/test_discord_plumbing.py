@@ -45,6 +45,9 @@ class StubApp:
     async def catch_up(self) -> None:
         pass
 
+    async def drain(self) -> None:
+        pass
+
     async def stop(self) -> None:
         pass
 
