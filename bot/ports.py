@@ -22,7 +22,12 @@ class Capabilities:
 class ChatPort(Protocol):
     capabilities: Capabilities
 
-    async def send(self, to: ChannelRef | UserRef, msg: OutMessage) -> MessageRef: ...
+    async def send(
+        self, to: ChannelRef | UserRef, msg: OutMessage, *, key: str | None = None
+    ) -> MessageRef:
+        """Post ``msg``. ``key`` names this delivery: sent again after a crash with the same
+        key, a platform that supports it (Discord's enforced nonce) keeps one copy."""
+        ...
 
     async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
         """Show ``msg`` to ``user`` only: an ephemeral message in the space or a DM.

@@ -99,7 +99,9 @@ class ConsoleChat:
             self.on_entry(entry)
         return ref
 
-    async def send(self, to: ChannelRef | UserRef, msg: OutMessage) -> MessageRef:
+    async def send(
+        self, to: ChannelRef | UserRef, msg: OutMessage, *, key: str | None = None
+    ) -> MessageRef:
         if isinstance(to, UserRef):
             return self._record("DM", frozenset({to.id}), msg, f"dm-{to.id}")
         if to.id in self.spaces:

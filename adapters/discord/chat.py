@@ -8,6 +8,7 @@ and everything sent there goes to each member's DM.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 
@@ -42,16 +43,24 @@ class DiscordChat:
 
     # --- sending -------------------------------------------------------------
 
-    async def send(self, to: ChannelRef | UserRef, msg: OutMessage) -> MessageRef:
+    async def send(
+        self, to: ChannelRef | UserRef, msg: OutMessage, *, key: str | None = None
+    ) -> MessageRef:
+        # a nonce makes Discord return the first message for a second send of the same
+        # delivery (discord.py sets enforce_nonce with it): a crash after the post and
+        # before it was marked sent does not post it twice
+        nonce = _nonce(key) if key else None
         if isinstance(to, UserRef):
-            ref = await self._send_dm(to, msg)
+            ref = await self._send_dm(to, msg, nonce)
         elif to.id.startswith(DM_SPACE):
-            refs = [await self._send_dm(user, msg) for user in self._dm_members(to)]
+            refs = [await self._send_dm(user, msg, nonce) for user in self._dm_members(to)]
             joined = "-".join(f"{r.channel}/{r.id}" for r in refs)
             ref = MessageRef(PLATFORM, to.workspace, to.id, joined)
             self.fanout.update((int(r.id), ref) for r in refs)
         else:
-            sent = await self.client.get_partial_messageable(int(to.id)).send(**send_kwargs(msg))
+            sent = await self.client.get_partial_messageable(int(to.id)).send(
+                **send_kwargs(msg), nonce=nonce
+            )
             ref = MessageRef(PLATFORM, to.workspace, to.id, str(sent.id))
         if msg.reactions:  # the bot reacts first, so members vote with one click
             await self.add_reactions(ref, msg.reactions)
@@ -71,10 +80,12 @@ class DiscordChat:
             )
             await self.send(space, OutMessage(text=note, kind="error"))
 
-    async def _send_dm(self, user: UserRef, msg: OutMessage) -> MessageRef:
+    async def _send_dm(
+        self, user: UserRef, msg: OutMessage, nonce: str | None = None
+    ) -> MessageRef:
         channel = await self.client.create_dm(discord.Object(int(user.id)))
         self.dm_workspace[channel.id] = user.workspace
-        sent = await channel.send(**send_kwargs(msg))
+        sent = await channel.send(**send_kwargs(msg), nonce=nonce)
         return MessageRef(PLATFORM, user.workspace, str(channel.id), str(sent.id))
 
     def workspace_of_dm(self, channel_id: int) -> str | None:
@@ -154,3 +165,8 @@ class DiscordChat:
     def _dm_members(self, space: ChannelRef) -> list[UserRef]:
         ids = space.id.removeprefix(DM_SPACE).split("-")
         return [UserRef(PLATFORM, space.workspace, uid) for uid in ids if uid]
+
+
+def _nonce(key: str) -> str:
+    """Discord takes a nonce of at most 25 characters: a digest of the delivery's key."""
+    return hashlib.sha256(key.encode()).hexdigest()[:25]

@@ -43,7 +43,9 @@ class SlackChat:
             channel = self._dm_channels[user.id] = resp["channel"]["id"]
         return channel
 
-    async def send(self, to: ChannelRef | UserRef, msg: OutMessage) -> MessageRef:
+    async def send(
+        self, to: ChannelRef | UserRef, msg: OutMessage, *, key: str | None = None
+    ) -> MessageRef:
         channel = await self._dm(to) if isinstance(to, UserRef) else to.id
         kwargs = dict(
             channel=channel,

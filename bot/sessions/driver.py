@@ -145,14 +145,16 @@ class Practice:
                 if sid in stuck:
                     continue  # keep each session's messages in order
                 try:
+                    # the same key on a resend: a platform that can refuses a second copy
+                    key = f"mr-outbox-{outbox_id}"
                     if d.kind == "post":
-                        ref = await self.chat.send(d.target, d.msg)
+                        ref = await self.chat.send(d.target, d.msg, key=key)
                         if d.link:
                             await self.store.link_message(ref, community, d.link, sid, d.turn)
                     elif d.kind == "private":
                         await self.chat.send_private(d.target, d.user, d.msg)
                     elif d.kind == "dm":
-                        await self.chat.send(d.target, d.msg)
+                        await self.chat.send(d.target, d.msg, key=key)
                     else:
                         await self.chat.close_pair_space(d.target)
                 except Exception:

@@ -104,6 +104,7 @@ class FakeDiscord(InteractionsMixin):
         self.member_roles: dict[int, list[int]] = {}
         self.admin_role = p.snowflake()
         self.organiser_role = p.snowflake()  # a role with no server rights
+        self.nonces: dict[tuple[int, str], int] = {}  # (channel, enforced nonce) -> message
         self.channels: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[str, Any]] = {}
         self.channel_messages: dict[int, list[int]] = {}

@@ -158,7 +158,15 @@ async def create_message(fake: FakeDiscord, m: re.Match[str], body: Any) -> Resu
         return error(403, 50007, "Cannot send messages to this user")
     if channel.get("thread_metadata", {}).get("locked"):
         return error(403, 50083, "Thread is archived")
-    return 200, fake.post_message(cid, body)
+    nonce = body.get("nonce")
+    if nonce and body.get("enforce_nonce"):  # Discord returns the first message, posts nothing
+        known = fake.nonces.get((cid, str(nonce)))
+        if known is not None:
+            return 200, fake.messages[known]
+    msg = fake.post_message(cid, body)
+    if nonce and body.get("enforce_nonce"):
+        fake.nonces[(cid, str(nonce))] = int(msg["id"])
+    return 200, msg
 
 
 @route("PATCH", r"/channels/(\d+)/messages/(\d+)")

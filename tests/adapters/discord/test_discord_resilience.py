@@ -151,3 +151,32 @@ async def test_a_reconnection_sends_what_failed_while_away(harness: Harness) -> 
 
     await h.until(emptied, "the queued posts to go out after the reconnection")
     assert sum("Turn 1: prep" in t for t in h.texts(tid)) == 1
+
+
+async def test_a_post_accepted_before_a_crash_is_not_posted_again(harness: Harness) -> None:
+    """Killed after Discord took the post and before it was marked sent: the restart sends
+    it again with the same nonce, and Discord keeps one copy."""
+    fake, h = harness.fake, harness
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    tid, session_id = await h.pair(alice, bob)
+    store = h.app.store
+    real = store.mark_delivered
+
+    async def killed(*args, **kwargs):
+        raise ConnectionError("the process died here")
+
+    store.mark_delivered = killed
+    await h.confirm_both(tid, session_id)  # prep's posts reach Discord; none is marked sent
+    assert sum("Turn 1: prep" in t for t in h.texts(tid)) == 1
+    store.mark_delivered = real
+    await h.restart()
+    texts = h.texts(tid)
+    assert sum("Turn 1: prep" in t for t in texts) == 1
+    assert sum("Question for" in t for t in texts) == 1
+    assert await h.app.store.undelivered(session_id) == []
+    bodies = [
+        r.body
+        for r in fake.requests
+        if r.method == "POST" and r.path == f"/channels/{tid}/messages"
+    ]
+    assert all(b.get("nonce") and b.get("enforce_nonce") for b in bodies if b)
