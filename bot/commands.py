@@ -240,7 +240,7 @@ def _split(words: list[str], keys: tuple[str, ...]) -> dict[str, str]:
             key, _, value = word.partition("=")
             key = {"timezone": "tz"}.get(key.lower(), key.lower())
             if key not in keys:
-                raise BadInput(f"unknown option '{_q(key)}': accepted are {', '.join(keys)}")
+                raise BadInput(f"unknown option '{quote(key)}': accepted are {', '.join(keys)}")
             out[key] = value
         else:
             key = next((k for k in positional if k not in out), None)
@@ -319,7 +319,7 @@ def parse_text(
         if who is not None:
             member = resolve_member(who)
             if member is None:
-                raise BadInput(f"unknown member '{_q(who)}': mention a member, e.g. stats @name")
+                raise BadInput(f"unknown member '{quote(who)}': mention a member, e.g. stats @name")
         return ShowStats(**ctx, member=member)
     if name == "schedule":
         a = _split(rest, ("weekday", "time", "tz", "channel", "slot", "every"))
@@ -329,7 +329,7 @@ def parse_text(
         if "channel" in a:
             target = resolve_channel(a["channel"])
             if target is None:
-                raise BadInput(f"unknown channel '{_q(a['channel'])}': mention a channel")
+                raise BadInput(f"unknown channel '{quote(a['channel'])}': mention a channel")
         return SetSchedule(
             **ctx,
             weekday=a["weekday"],
@@ -371,7 +371,7 @@ def parse_text(
     }
     if name in simple:
         if rest:
-            raise BadInput(f"'{_q(name)}' takes no arguments: {USAGE[name]}")
+            raise BadInput(f"'{quote(name)}' takes no arguments: {USAGE[name]}")
         return simple[name](**ctx)
     raise BadInput(unknown_command(name))
 
@@ -380,13 +380,14 @@ HERE_PHRASES = ("i'm here", "im here", "i am here", "here")
 ALIASES = {"unpause": "resume", "back": "resume", "me": "status", "lb": "leaderboard"}
 
 
-def _q(text: str, limit: int = 100) -> str:
+def quote(value: object, limit: int = 100) -> str:
     """What was typed, short enough to repeat in a one-line answer."""
+    text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def unknown_command(name: str) -> str:
-    shown = _q(name, 30)
+    shown = quote(name, 30)
     close = difflib.get_close_matches(name, [*USAGE, *ALIASES], n=1, cutoff=0.6)
     if close:
         return f"unknown command '{shown}': did you mean {ALIASES.get(close[0], close[0])}? (/mock help)"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from zoneinfo import available_timezones
 
-from bot.commands import BadInput
+from bot.commands import BadInput, quote
 
 # abbreviations people type, each to the zone that keeps its daylight saving
 ABBREVIATIONS: dict[str, str] = {
@@ -134,7 +134,7 @@ def parse(value: str | None) -> ZoneChoice:
     if city in _cities():
         zone = _cities()[city]
         return ZoneChoice(zone, f"{text} understood as {zone}")
-    raise BadInput(f"unknown timezone '{_short(text)}'{_suggest(key)}: use {EXAMPLES}")
+    raise BadInput(f"unknown timezone '{quote(text)}'{_suggest(key)}: use {EXAMPLES}")
 
 
 def _from_offset(text: str, m: re.Match) -> ZoneChoice:
@@ -147,7 +147,7 @@ def _from_offset(text: str, m: re.Match) -> ZoneChoice:
             raise BadInput(f"no zone keeps {shown}: use {EXAMPLES}")
         return ZoneChoice(zone, f"{shown} understood as {zone}")
     if hours > 14 or (sign < 0 and hours > 12):
-        raise BadInput(f"{_short(text)} is not an offset in use: UTC-12 to UTC+14")
+        raise BadInput(f"{quote(text)} is not an offset in use: UTC-12 to UTC+14")
     if hours == 0:
         return ZoneChoice("UTC")
     # Etc/GMT-2 is UTC+2: the POSIX sign is the reverse of what people mean
@@ -162,10 +162,6 @@ def _suggest(key: str) -> str:
         return f" (did you mean {pool[close[0]]}?)"
     starting = suggestions(key.rstrip("/"), 3) if len(key) >= 3 else []
     return f" (for example {', '.join(starting)})" if starting else ""
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def suggestions(prefix: str, limit: int = 25) -> list[str]:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Collection, Mapping
 
 from bot import timezones
-from bot.commands import BadInput
+from bot.commands import BadInput, quote  # noqa: F401 - validation.quote for callers
 from bot.model import LEVELS, PERIODS, WEEKDAYS, ChannelRef
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -73,12 +73,6 @@ def score(name: str, value: str | int | None) -> int:
     if not 1 <= n <= 5:
         raise BadInput(f"{name}: choose a score from 1 to 5, not {n}")
     return n
-
-
-def quote(value: object, limit: int = 100) -> str:
-    """What the member typed, short enough to repeat in a one-line answer."""
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _MENTION = re.compile(r"^<(?:@&|!subteam\^|#)([A-Za-z0-9]+)(?:\|[^>]*)?>$")

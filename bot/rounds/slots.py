@@ -55,10 +55,8 @@ class WeeklySlots:
         now = self.clock.now()
         times = []
         for kind in ("weekly_round", "signup"):
-            if only is None:  # timers from before slots, and from slots since removed
+            if only is None:  # timers armed before there were slots
                 await self.store.cancel_timers(cfg.community, kind, now)
-                for n in range(len(cfg.slots) + 1, len(cfg.slots) + 9):
-                    await self.store.cancel_timers(subject(cfg.community, n), kind, now)
         for number, slot in enumerate(cfg.slots, start=1):
             if only is not None and number != only:
                 continue
