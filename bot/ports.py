@@ -23,10 +23,17 @@ class ChatPort(Protocol):
     capabilities: Capabilities
 
     async def send(
-        self, to: ChannelRef | UserRef, msg: OutMessage, *, key: str | None = None
+        self,
+        to: ChannelRef | UserRef,
+        msg: OutMessage,
+        *,
+        key: str | None = None,
+        resend: bool = False,
     ) -> MessageRef:
-        """Post ``msg``. ``key`` names this delivery: sent again after a crash with the same
-        key, a platform that supports it (Discord's enforced nonce) keeps one copy."""
+        """Post ``msg``. ``key`` names this delivery; ``resend`` says it was tried before (a
+        crash may have cut off the answer), so the platform may hold it already. The adapter
+        then returns the first copy instead of posting a second: Discord by its enforced
+        nonce, Slack by the key in the message's metadata."""
         ...
 
     async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
@@ -42,10 +49,23 @@ class ChatPort(Protocol):
     async def add_reactions(self, ref: MessageRef, emojis: Sequence[str]) -> None: ...
 
     async def open_pair_space(
-        self, where: ChannelRef | None, users: Sequence[UserRef], title: str
-    ) -> ChannelRef: ...
+        self,
+        where: ChannelRef | None,
+        users: Sequence[UserRef],
+        title: str,
+        *,
+        reopening: bool = False,
+    ) -> ChannelRef:
+        """A space only ``users`` (and the bot) see. ``reopening``: a crash may have opened it
+        before it was saved, so the adapter looks for that one before opening another."""
+        ...
 
-    async def close_pair_space(self, space: ChannelRef) -> None: ...
+    async def close_pair_space(
+        self, space: ChannelRef, *, key: str | None = None, resend: bool = False
+    ) -> None:
+        """Archive the space, or where that cannot be done, say in it that it is over
+        (``key`` and ``resend`` as for ``send``)."""
+        ...
 
     async def in_group(self, user: UserRef, group: str) -> bool:
         """Whether ``user`` has the role (Discord) or is in the user group (Slack) ``group``:

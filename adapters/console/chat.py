@@ -100,7 +100,12 @@ class ConsoleChat:
         return ref
 
     async def send(
-        self, to: ChannelRef | UserRef, msg: OutMessage, *, key: str | None = None
+        self,
+        to: ChannelRef | UserRef,
+        msg: OutMessage,
+        *,
+        key: str | None = None,
+        resend: bool = False,  # the console's transcript ends with its process: nothing to find
     ) -> MessageRef:
         if isinstance(to, UserRef):
             return self._record("DM", frozenset({to.id}), msg, f"dm-{to.id}")
@@ -121,13 +126,20 @@ class ConsoleChat:
         self.entries[int(ref.id) - 1].reactions.extend(emojis)
 
     async def open_pair_space(
-        self, where: ChannelRef | None, users: Sequence[UserRef], title: str
+        self,
+        where: ChannelRef | None,
+        users: Sequence[UserRef],
+        title: str,
+        *,
+        reopening: bool = False,
     ) -> ChannelRef:
         space_id = f"space-{len(self.spaces) + 1}"
         self.spaces[space_id] = frozenset(u.id for u in users)
         return ChannelRef("console", self.workspace, space_id)
 
-    async def close_pair_space(self, space: ChannelRef) -> None:
+    async def close_pair_space(
+        self, space: ChannelRef, *, key: str | None = None, resend: bool = False
+    ) -> None:
         self.closed.add(space.id)
 
     async def in_group(self, user: UserRef, group: str) -> bool:

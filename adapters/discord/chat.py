@@ -44,7 +44,12 @@ class DiscordChat:
     # --- sending -------------------------------------------------------------
 
     async def send(
-        self, to: ChannelRef | UserRef, msg: OutMessage, *, key: str | None = None
+        self,
+        to: ChannelRef | UserRef,
+        msg: OutMessage,
+        *,
+        key: str | None = None,
+        resend: bool = False,  # the nonce makes every send safe to repeat
     ) -> MessageRef:
         # a nonce makes Discord return the first message for a second send of the same
         # delivery (discord.py sets enforce_nonce with it): a crash after the post and
@@ -118,14 +123,21 @@ class DiscordChat:
     # --- pair spaces ---------------------------------------------------------
 
     async def open_pair_space(
-        self, where: ChannelRef | None, users: Sequence[UserRef], title: str
+        self,
+        where: ChannelRef | None,
+        users: Sequence[UserRef],
+        title: str,
+        *,
+        reopening: bool = False,
     ) -> ChannelRef:
         workspace = where.workspace if where else users[0].workspace
         parent = await self._text_channel(where) if where else None
         if parent is not None:
+            name = title[:THREAD_NAME_MAX] or "mock interview"
             try:
-                thread = await parent.create_thread(
-                    name=title[:THREAD_NAME_MAX] or "mock interview",
+                found = await self._open_thread(parent, name) if reopening else None
+                thread = found or await parent.create_thread(
+                    name=name,
                     type=discord.ChannelType.private_thread,
                     invitable=False,
                     auto_archive_duration=10080,
@@ -137,11 +149,23 @@ class DiscordChat:
                 log.warning("cannot open a private thread in %s (%s); using DMs", where, exc)
         return ChannelRef(PLATFORM, workspace, DM_SPACE + "-".join(u.id for u in users))
 
+    async def _open_thread(self, parent: discord.TextChannel, name: str) -> discord.Thread | None:
+        """The bot's open thread ``name`` under ``parent``: one a crash opened before it was
+        saved. (A member is in one live session at a time, so an open thread of the same
+        pair is this session's.)"""
+        me = self.client.user.id if self.client.user else None
+        for thread in await parent.guild.active_threads():
+            if thread.parent_id == parent.id and thread.name == name and thread.owner_id == me:
+                return thread
+        return None
+
     async def in_group(self, user: UserRef, group: str) -> bool:
         """The roles Discord sent with the member's latest interaction."""
         return group in self.roles.get(user, frozenset())
 
-    async def close_pair_space(self, space: ChannelRef) -> None:
+    async def close_pair_space(
+        self, space: ChannelRef, *, key: str | None = None, resend: bool = False
+    ) -> None:
         if space.id.startswith(DM_SPACE):
             return  # DMs stay: there is nothing to archive
         try:

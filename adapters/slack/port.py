@@ -21,6 +21,10 @@ from bot.ports import Capabilities
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+METADATA_EVENT = "mockround_delivery"
+# a delivery is resent right after the restart that follows its crash; a pair's space
+# holds a few posts per phase, so the latest hundred reach back far enough
+HISTORY_LOOKBACK = 100
 CLOSING_NOTE = (
     "This practice session is over. Thanks for practising! This conversation stays for your notes."
 )
@@ -44,15 +48,30 @@ class SlackChat:
         return channel
 
     async def send(
-        self, to: ChannelRef | UserRef, msg: OutMessage, *, key: str | None = None
+        self,
+        to: ChannelRef | UserRef,
+        msg: OutMessage,
+        *,
+        key: str | None = None,
+        resend: bool = False,
     ) -> MessageRef:
         channel = await self._dm(to) if isinstance(to, UserRef) else to.id
+        if key and resend and (ts := await self._already_posted(channel, key)):
+            # a crash cut off Slack's answer to the first try: that post stands, with its
+            # reactions (adding one twice is harmless); files go only with a new post
+            ref = MessageRef(PLATFORM, to.workspace, channel, ts)
+            if msg.reactions:
+                await self.add_reactions(ref, msg.reactions)
+            return ref
         kwargs = dict(
             channel=channel,
             text=render.fallback_text(msg),
             blocks=render.blocks(msg),
             unfurl_links=False,
         )
+        if key:
+            # the delivery's key rides in the message, for _already_posted to find after a crash
+            kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
         try:
             resp = await self.client.chat_postMessage(**kwargs)
         except SlackApiError as exc:
@@ -67,6 +86,24 @@ class SlackChat:
             await self.add_reactions(ref, msg.reactions)
         await self._upload(resp["channel"], msg)
         return ref
+
+    async def _already_posted(self, channel: str, key: str) -> str | None:
+        """The ts of the bot's recent post in ``channel`` carrying ``key``, if there is one."""
+        try:
+            resp = await self.client.conversations_history(
+                channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            # without the history scope a resend may repeat a post; it is never lost
+            log.warning("could not read %s to find delivery %s (%s)", channel, key, _error(exc))
+            return None
+        for message in resp.get("messages", []):
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT and (
+                (meta.get("event_payload") or {}).get("key") == key
+            ):
+                return message.get("ts")
+        return None
 
     async def _upload(self, channel: str, msg: OutMessage) -> None:
         """Files (a chart, an invitation) follow the message in the same conversation."""
@@ -142,16 +179,24 @@ class SlackChat:
                     )
 
     async def open_pair_space(
-        self, where: ChannelRef | None, users: Sequence[UserRef], title: str
+        self,
+        where: ChannelRef | None,
+        users: Sequence[UserRef],
+        title: str,
+        *,
+        reopening: bool = False,
     ) -> ChannelRef:
-        # a group DM is private to the pair; Slack returns the existing one for the same members
+        # a group DM is private to the pair; Slack returns the existing one for the same
+        # members, so opening it again after a crash finds the first
         resp = await self.client.conversations_open(users=",".join(u.id for u in users))
         workspace = users[0].workspace if users else (where.workspace if where else "")
         return ChannelRef(PLATFORM, workspace, resp["channel"]["id"])
 
-    async def close_pair_space(self, space: ChannelRef) -> None:
+    async def close_pair_space(
+        self, space: ChannelRef, *, key: str | None = None, resend: bool = False
+    ) -> None:
         # group DMs cannot be archived by a bot; say so in the conversation instead
-        await self.client.chat_postMessage(channel=space.id, text=CLOSING_NOTE)
+        await self.send(space, OutMessage(text=CLOSING_NOTE), key=key, resend=resend)
 
 
 def _error(exc: SlackApiError) -> str:

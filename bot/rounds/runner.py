@@ -183,12 +183,16 @@ class Rounds:
                 return q
         raise InvalidTransition("no question packs are enabled: /mock config packs=all")
 
-    async def open_spaces(self, built: list[Session], where: ChannelRef | None) -> None:
+    async def open_spaces(
+        self, built: list[Session], where: ChannelRef | None, *, reopening: bool = False
+    ) -> None:
         for s in built:
             try:
                 names = await self.practice.names(s)
                 title = "Mock interview: " + " & ".join(names[m] for m in s.members)
-                space = await self.chat.open_pair_space(where, s.members, title[:90])
+                space = await self.chat.open_pair_space(
+                    where, s.members, title[:90], reopening=reopening
+                )
                 await self.practice.apply(s.id, SpaceOpened(space))
             except InvalidTransition:
                 continue  # opened meanwhile
@@ -209,7 +213,8 @@ class Rounds:
         # where the round was started; rounds from before this was kept: their slot's channel
         slot = cfg.slot(rnd.slot) or cfg.schedule
         where = rnd.channel or (slot.channel if slot else None)
-        await self.open_spaces(pending, where)
+        # a crash may have come between opening a space and saving it
+        await self.open_spaces(pending, where, reopening=True)
 
     async def cancel(self, rnd: Round) -> int:
         live = [s for s in await self.store.round_sessions(rnd.id) if not s.phase.terminal]

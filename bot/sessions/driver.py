@@ -141,22 +141,24 @@ class Practice:
         """Send what transitions queued, in order; a failed send stays queued for the next try."""
         sent, stuck = 0, set()
         async with self._delivering:
-            for outbox_id, community, sid, d in await self.store.undelivered(session_id):
+            for outbox_id, community, sid, d, tried in await self.store.undelivered(session_id):
                 if sid in stuck:
                     continue  # keep each session's messages in order
                 try:
-                    # the same key on a resend: a platform that can refuses a second copy
+                    if not tried:
+                        await self.store.mark_tried(outbox_id, self.clock.now())
+                    # the same key on a resend: the platform keeps or finds the first copy
                     key = f"mr-outbox-{outbox_id}"
                     if d.kind == "post":
-                        ref = await self.chat.send(d.target, d.msg, key=key)
+                        ref = await self.chat.send(d.target, d.msg, key=key, resend=tried)
                         if d.link:
                             await self.store.link_message(ref, community, d.link, sid, d.turn)
                     elif d.kind == "private":
                         await self.chat.send_private(d.target, d.user, d.msg)
                     elif d.kind == "dm":
-                        await self.chat.send(d.target, d.msg, key=key)
+                        await self.chat.send(d.target, d.msg, key=key, resend=tried)
                     else:
-                        await self.chat.close_pair_space(d.target)
+                        await self.chat.close_pair_space(d.target, key=key, resend=tried)
                 except Exception:
                     log.exception(
                         "delivery %s for session %s failed; it stays queued", outbox_id, sid

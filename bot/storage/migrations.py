@@ -72,6 +72,11 @@ def _v5(conn: Connection) -> None:
         schema.running_round.create(conn)
 
 
+def _v6(conn: Connection) -> None:
+    """Deliveries remember being tried, so a resend after a crash can look for the first copy."""
+    _add_columns(conn, schema.VERSION_6_COLUMNS)
+
+
 def _add_columns(conn: Connection, columns) -> None:
     inspector = inspect(conn)
     for column in columns:
@@ -88,6 +93,7 @@ MIGRATIONS: list[tuple[int, Step]] = [
     (3, _v3),
     (4, _v4),
     (5, _v5),
+    (6, _v6),
 ]
 SUMMARIES_SINCE = 2
 

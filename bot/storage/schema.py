@@ -226,6 +226,8 @@ outbox = Table(
     Column("turn", Integer),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
+    # set before the first send: a row tried and not marked sent may be on the platform already
+    Column("tried_at", UTCDateTime),  # added in version 6
     Index("ix_outbox_pending", "sent_at", "id"),
 )
 
@@ -266,3 +268,5 @@ VERSION_5_COLUMNS = (
     rounds.c.slot,
     rounds.c.channel,
 )
+
+VERSION_6_COLUMNS = (outbox.c.tried_at,)

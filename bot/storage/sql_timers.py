@@ -92,8 +92,8 @@ class TimerStore(SqlEngine):
 
     async def undelivered(
         self, session_id: str | None = None
-    ) -> list[tuple[int, str, str, Delivery]]:
-        """(id, community, session id, delivery) not yet sent, oldest first."""
+    ) -> list[tuple[int, str, str, Delivery, bool]]:
+        """(id, community, session id, delivery, tried before) not yet sent, oldest first."""
         o = t.outbox.c
         q = select(t.outbox).where(o.sent_at.is_(None)).order_by(o.id)
         if session_id is not None:
@@ -111,8 +111,14 @@ class TimerStore(SqlEngine):
                 link=r.link,
                 turn=r.turn,
             )
-            out.append((r.id, c, r.session_id, delivery))
+            out.append((r.id, c, r.session_id, delivery, r.tried_at is not None))
         return out
+
+    async def mark_tried(self, outbox_id: int, now: datetime) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                update(t.outbox).where(t.outbox.c.id == outbox_id).values(tried_at=now)
+            )
 
     async def mark_delivered(self, outbox_id: int, now: datetime) -> None:
         async with self._write() as conn:

@@ -23,6 +23,7 @@ from tests.fakes import discord_fake_payloads as p
 from tests.fakes.discord_fake_gateway import FakeGateway
 from tests.fakes.discord_fake_interactions import InteractionsMixin
 from tests.fakes.discord_fake_rest import ROUTES
+from tests.fakes.holds import Holds
 
 TOKEN = "fake-bot-token"
 
@@ -119,6 +120,7 @@ class FakeDiscord(InteractionsMixin):
         self.requests: list[Recorded] = []
         self.peers: list[str] = []
         self.faults: list[Fault] = []
+        self.holds = Holds()
         self.gateway = FakeGateway(self._ready, lambda: [self._guild()])
         self.channel_id = self.add_text_channel("mock-interviews")
         self.general_id = self.add_text_channel("general")
@@ -276,6 +278,7 @@ class FakeDiscord(InteractionsMixin):
             if m and method == request.method:
                 status, data = await handler(self, m, body)
                 rec.status = status
+                await self.holds.after_effect(f"{request.method} {path}", body)
                 return web.Response(status=204) if status == 204 else _json(status, data)
         rec.status = 404
         return _json(404, {"code": 0, "message": f"fake has no route {request.method} {path}"})

@@ -210,6 +210,18 @@ async def create_thread(fake: FakeDiscord, m: re.Match[str], body: Any) -> Resul
     return 201, data
 
 
+@route("GET", r"/guilds/(\d+)/threads/active")
+async def active_threads(fake: FakeDiscord, m: re.Match[str], body: Any) -> Result:
+    threads = [t for t in fake.threads() if not t["thread_metadata"]["archived"]]
+    joined = [
+        {"id": t["id"], "user_id": str(uid), "join_timestamp": p.STAMP, "flags": 0}
+        for t in threads
+        for uid in fake.thread_members.get(int(t["id"]), ())
+        if uid == fake.bot_id
+    ]
+    return 200, {"threads": threads, "members": joined}
+
+
 @route("PUT", r"/channels/(\d+)/thread-members/(\d+)")
 async def add_thread_member(fake: FakeDiscord, m: re.Match[str], body: Any) -> Result:
     tid = int(m.group(1))

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.holds import Holds
 from tests.fakes.slack_fake_methods import Conversation, WebApiMethods
 
 ACK_WAIT = 5.0
@@ -62,6 +63,7 @@ class FakeSlack(WebApiMethods):
         self.usergroups: dict[str, set[str]] = {}
         self.acks: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
+        self.holds = Holds()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._ack_waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -215,7 +217,14 @@ class FakeSlack(WebApiMethods):
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return self._answer(method, args, {"ok": False, "error": "unknown_method"})
-        return self._answer(method, args, handler(args))
+        return await self._answered(method, args, handler(args))
+
+    async def _answered(
+        self, method: str, args: dict[str, Any], body: dict[str, Any]
+    ) -> web.Response:
+        if body["ok"]:
+            await self.holds.after_effect(method, args)
+        return self._answer(method, args, body)
 
     def _answer(self, method: str, args: dict[str, Any], body: dict[str, Any]) -> web.Response:
         self.calls.append(Call(method, args, 200, bool(body["ok"]), body.get("error", "")))
@@ -301,7 +310,7 @@ async def _read_args(request: web.Request) -> dict[str, Any]:
             args.update(json.loads(raw))
         else:
             args.update(parse_qsl(raw, keep_blank_values=True))
-    for key in ("blocks", "view"):  # form-encoded calls carry these as JSON strings
+    for key in ("blocks", "view", "metadata"):  # form-encoded calls carry these as JSON strings
         if isinstance(args.get(key), str):
             args[key] = json.loads(args[key])
     return args

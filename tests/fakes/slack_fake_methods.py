@@ -84,8 +84,23 @@ class WebApiMethods:
             "blocks": a.get("blocks", []),
             "user": self.bot_user,
         }
+        if isinstance(a.get("metadata"), dict):
+            message["metadata"] = a["metadata"]
         self.messages[(conv.id, ts)] = message
         return {"ok": True, "channel": conv.id, "ts": ts, "message": message}
+
+    def _m_conversations_history(self, a: dict[str, Any]) -> dict[str, Any]:
+        conv = self.conversations.get(a.get("channel", ""))
+        if conv is None or self.bot_user not in conv.members:
+            return {"ok": False, "error": "channel_not_found"}
+        newest_first = [m for (ch, _), m in reversed(self.messages.items()) if ch == conv.id]
+        limit = int(a.get("limit") or 100)
+        keep_metadata = str(a.get("include_all_metadata", "")).lower() in ("1", "true")
+        shown = [
+            m if keep_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in newest_first[:limit]
+        ]
+        return {"ok": True, "messages": shown, "has_more": len(newest_first) > limit}
 
     def _m_conversations_join(self, a: dict[str, Any]) -> dict[str, Any]:
         conv = self.conversations.get(a.get("channel", ""))

@@ -110,7 +110,7 @@ async def test_announcements_saved_with_a_transition_go_out_after_a_crash(
     await first.service.handle(c.ConfirmReady(actor=s.members[1]))
     assert (await first.store.get_session(s.id)).phase is Phase.PREP
     queued = await first.store.undelivered(s.id)
-    assert [d.kind for _, _, _, d in queued] == ["post", "post", "private"]
+    assert [d.kind for _, _, _, d, _ in queued] == ["post", "post", "private"]
 
     chat2 = ConsoleChat(clock)
     chat2.spaces = dict(first.chat.spaces)  # the platform still has the pair's space
@@ -147,13 +147,14 @@ async def test_a_round_started_by_hand_reopens_its_spaces_in_its_own_channel(
     opened_in = []
     real = chat2.open_pair_space
 
-    async def spy(where, users, title):
-        opened_in.append(where)
+    async def spy(where, users, title, *, reopening):
+        opened_in.append((where, reopening))
         return await real(where, users, title)
 
     chat2.open_pair_space = spy
     second = await build(settings, chat2, clock=clock)
     await second.start()
-    assert opened_in == [c.ChannelRef("console", "demo", "mock")]  # not None: not a group DM
+    # not None (a group DM), and the platform is asked to find a space the crash opened
+    assert opened_in == [(c.ChannelRef("console", "demo", "mock"), True)]
     await second.stop()
     await first.store.close()

@@ -236,3 +236,35 @@ async def test_oversized_content_is_cut_to_what_discord_accepts(
         assert all(r.status == 200 for r in fake.requests_to("POST", r"/messages$"))
     finally:
         await bot.stop()
+
+
+async def test_reopening_finds_the_thread_a_crash_opened_before_it_was_saved(
+    fake: FakeDiscord, tmp_path
+) -> None:
+    from bot.model import ChannelRef, UserRef
+
+    bot = DiscordBot(settings_for(fake, tmp_path), app=StubApp())
+    await bot.start(ready_timeout=10)
+    try:
+        alice, bob = fake.add_member("alice"), fake.add_member("bob")
+        guild = str(fake.guild_id)
+        users = [UserRef("discord", guild, str(u)) for u in (alice, bob)]
+        where = ChannelRef("discord", guild, str(fake.channel_id))
+        chat = bot.client.chat
+        first = await chat.open_pair_space(where, users, "Mock interview: alice & bob")
+        again = await chat.open_pair_space(
+            where, users, "Mock interview: alice & bob", reopening=True
+        )
+        assert again == first and len(fake.threads()) == 1
+        assert fake.thread_members[int(first.id)] >= {alice, bob}
+        # another pair, or a first opening, gets a thread of its own
+        other = await chat.open_pair_space(where, users, "Mock interview: alice & cy")
+        assert other != first and len(fake.threads()) == 2
+        # an archived thread is a finished session's: reopening opens a new one
+        await chat.close_pair_space(first)
+        fresh = await chat.open_pair_space(
+            where, users, "Mock interview: alice & bob", reopening=True
+        )
+        assert fresh not in (first, other) and len(fake.threads()) == 3
+    finally:
+        await bot.stop()

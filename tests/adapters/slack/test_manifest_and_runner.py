@@ -34,6 +34,7 @@ SCOPES = {
     "auth_test": None,
     "conversations_open": "im:write",
     "conversations_join": "channels:join",
+    "conversations_history": "mpim:history",  # and im:history for DMs, checked below
     "files_upload_v2": "files:write",
     "usergroups_users_list": "usergroups:read",
 }
@@ -65,7 +66,7 @@ def test_manifest_declares_command_event_interactivity_and_scopes() -> None:
         assert method in SCOPES, f"add {method} and its scope to this table and the manifest"
         assert SCOPES[method] is None or SCOPES[method] in scopes, method
     # group DMs and reaction events need these on top of the per-method scopes
-    assert {"commands", "mpim:write", "reactions:read"} <= scopes
+    assert {"commands", "mpim:write", "reactions:read", "im:history"} <= scopes
 
 
 def settings(**kw: str | None) -> Settings:

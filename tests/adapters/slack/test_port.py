@@ -83,3 +83,35 @@ async def test_private_message_falls_back_to_a_dm_then_to_a_mention_never_silent
     note = fake.posts(space.id)[-1]
     assert note["blocks"][0]["text"]["text"].startswith("<@UCY> ")
     assert "follow-ups" not in note["text"], "the private content must not leak into the space"
+
+
+async def test_a_resend_after_a_crash_finds_the_first_post_by_its_key(fake: FakeSlack) -> None:
+    chat = port(fake)
+    space = await chat.open_pair_space(None, [user("UADA"), user("UBOB")], "Ada and Bob")
+    turn2 = OutMessage(text="Turn 2: answer", reactions=("4️⃣",))
+    first = await chat.send(space, turn2, key="mr-outbox-7")
+    await chat.send(space, OutMessage(text="later post"), key="mr-outbox-8")
+    # the restarted bot does not know whether Slack took the post: it looks before sending
+    again = await chat.send(space, turn2, key="mr-outbox-7", resend=True)
+    assert again == first
+    assert fake.texts(space.id) == ["Turn 2: answer", "later post"]
+    # a delivery tried but never taken is posted
+    sent = await chat.send(space, OutMessage(text="Time's up"), key="mr-outbox-9", resend=True)
+    assert fake.texts(space.id)[-1] == "Time's up" and sent != first
+    # the same for the closing note and for a DM
+    await chat.close_pair_space(space, key="mr-outbox-10")
+    await chat.close_pair_space(space, key="mr-outbox-10", resend=True)
+    assert sum("session is over" in t for t in fake.texts(space.id)) == 1
+    dm = await chat.send(user("UCY"), OutMessage(text="Your feedback"), key="mr-outbox-11")
+    await chat.send(user("UCY"), OutMessage(text="Your feedback"), key="mr-outbox-11", resend=True)
+    assert fake.texts(dm.channel) == ["Your feedback"]
+
+
+async def test_a_resend_without_the_history_scope_posts_rather_than_loses(
+    fake: FakeSlack,
+) -> None:
+    chat = port(fake)
+    space = await chat.open_pair_space(None, [user("UADA"), user("UBOB")], "Ada and Bob")
+    fake.fail("conversations.history", 200, error="missing_scope")
+    await chat.send(space, OutMessage(text="Turn 1: prep"), key="mr-outbox-1", resend=True)
+    assert fake.texts(space.id) == ["Turn 1: prep"]
