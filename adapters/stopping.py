@@ -20,3 +20,32 @@ def stop_on_sigterm(stop: asyncio.Event):
         yield
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
+
+
+class Answering:
+    """Answers being written back to members. The core's drain ends when a command is
+    handled; the answer still has to reach the platform before the connection closes."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._none = asyncio.Event()
+        self._none.set()
+
+    @contextlib.asynccontextmanager
+    async def one(self):
+        self._count += 1
+        self._none.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if not self._count:
+                self._none.set()
+
+    async def finished(self, within: float) -> bool:
+        """Wait until no answer is being written, ``within`` seconds at most."""
+        try:
+            await asyncio.wait_for(self._none.wait(), within)
+        except TimeoutError:
+            return False
+        return True

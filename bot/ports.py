@@ -36,8 +36,17 @@ class ChatPort(Protocol):
         nonce, Slack by the key in the message's metadata."""
         ...
 
-    async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
-        """Show ``msg`` to ``user`` only: an ephemeral message in the space or a DM.
+    async def send_private(
+        self,
+        space: ChannelRef,
+        user: UserRef,
+        msg: OutMessage,
+        *,
+        key: str | None = None,
+        resend: bool = False,
+    ) -> None:
+        """Show ``msg`` to ``user`` only: an ephemeral message in the space or a DM
+        (``key`` and ``resend`` as for ``send``; an ephemeral message leaves nothing to find).
 
         If the platform refuses (closed DMs), the adapter falls back to a mention in
         ``space`` telling the member where to look; it never fails silently.

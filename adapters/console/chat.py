@@ -115,7 +115,15 @@ class ConsoleChat:
             return self._record(to.id, self.spaces[to.id], msg, to.id)
         return self._record(f"#{to.id}", PUBLIC, msg, to.id)
 
-    async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
+    async def send_private(
+        self,
+        space: ChannelRef,
+        user: UserRef,
+        msg: OutMessage,
+        *,
+        key: str | None = None,
+        resend: bool = False,
+    ) -> None:
         self._record(f"{space.id} (only you)", frozenset({user.id}), msg, space.id)
 
     async def edit(self, ref: MessageRef, msg: OutMessage) -> None:

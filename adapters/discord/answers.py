@@ -16,6 +16,7 @@ import discord
 
 from adapters.discord.chat import PLATFORM, DiscordChat
 from adapters.discord.render import FormModal, form_values, reply_kwargs, send_kwargs
+from adapters.stopping import Answering
 from bot import actions
 from bot.commands import BadInput, Command, ReactionAdded
 from bot.messages import Reply
@@ -48,6 +49,7 @@ class Answers:
         self.service = service
         self.chat = chat
         self.head_start = HEAD_START
+        self.answering = Answering()  # a stop waits for these before closing the connection
 
     async def command(
         self,
@@ -110,6 +112,10 @@ class Answers:
     async def run(
         self, interaction: discord.Interaction, cmd: Command, *, opens_form: bool = False
     ) -> None:
+        async with self.answering.one():
+            await self._run(interaction, cmd, opens_form)
+
+    async def _run(self, interaction: discord.Interaction, cmd: Command, opens_form: bool) -> None:
         roles = getattr(interaction.user, "roles", None)  # a Member in a server, a User in DMs
         if roles is not None:  # for the organiser-role check, with no extra request
             self.chat.roles[cmd.actor] = frozenset(str(r.id) for r in roles)
@@ -160,6 +166,10 @@ class Answers:
             or MessageRef(PLATFORM, workspace, str(payload.channel_id), str(payload.message_id)),
             emoji=str(payload.emoji),
         )
+        async with self.answering.one():
+            await self._react(cmd, payload)
+
+    async def _react(self, cmd: ReactionAdded, payload: discord.RawReactionActionEvent) -> None:
         reply = await self.service.handle(cmd)
         # a reaction has no private answer slot: only a public message is shown
         if reply.message is not None and not reply.ephemeral and not reply.error:

@@ -71,9 +71,17 @@ class DiscordChat:
             await self.add_reactions(ref, msg.reactions)
         return ref
 
-    async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
+    async def send_private(
+        self,
+        space: ChannelRef,
+        user: UserRef,
+        msg: OutMessage,
+        *,
+        key: str | None = None,
+        resend: bool = False,
+    ) -> None:
         try:
-            await self._send_dm(user, msg)
+            await self._send_dm(user, msg, _nonce(key) if key else None)
         except discord.Forbidden as exc:
             if exc.code != DM_CLOSED or space.id.startswith(DM_SPACE):
                 raise

@@ -17,6 +17,8 @@ from bot.app.config import SettingsError
 
 log = logging.getLogger(__name__)
 
+ANSWER_GRACE_SECONDS = 5.0  # an interaction response is one request; Discord allows 3 s
+
 
 def configure_endpoints(settings: Any) -> None:
     """Point discord.py at another API and gateway (a local fake in tests).
@@ -81,7 +83,10 @@ class DiscordBot:
 
     async def stop(self) -> None:
         if self.app is not None:
-            await self.app.drain()  # in-flight answers still reach Discord before the close
+            await self.app.drain()  # in-flight commands and timers finish while connected
+        if self.client.answers is not None:
+            # and their answers reach Discord: closing drops a response half-written
+            await self.client.answers.answering.finished(ANSWER_GRACE_SECONDS)
         await self.client.close()
         if self._task is not None:
             # its failure, if any, was raised by start() or wait_closed() already

@@ -123,7 +123,15 @@ class SlackChat:
             return False
         return user.id in resp.get("users", [])
 
-    async def send_private(self, space: ChannelRef, user: UserRef, msg: OutMessage) -> None:
+    async def send_private(
+        self,
+        space: ChannelRef,
+        user: UserRef,
+        msg: OutMessage,
+        *,
+        key: str | None = None,
+        resend: bool = False,
+    ) -> None:
         try:
             await self.client.chat_postEphemeral(
                 channel=space.id,
@@ -140,7 +148,7 @@ class SlackChat:
                 _error(exc),
             )
         try:
-            await self.send(user, msg)
+            await self.send(user, msg, key=key, resend=resend)
             return
         except SlackApiError as exc:
             log.warning(

@@ -154,7 +154,7 @@ class Practice:
                         if d.link:
                             await self.store.link_message(ref, community, d.link, sid, d.turn)
                     elif d.kind == "private":
-                        await self.chat.send_private(d.target, d.user, d.msg)
+                        await self.chat.send_private(d.target, d.user, d.msg, key=key, resend=tried)
                     elif d.kind == "dm":
                         await self.chat.send(d.target, d.msg, key=key, resend=tried)
                     else:
