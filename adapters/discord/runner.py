@@ -11,6 +11,7 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 
+from adapters.connecting import reach
 from adapters.discord.client import MockroundClient
 from adapters.stopping import stop_on_sigterm
 from bot.app.config import SettingsError
@@ -61,7 +62,8 @@ class DiscordBot:
         self.client.attach(self.app.service, self.app.bank.tracks())
         await self.app.prepare()  # recovery waits for the gateway: nothing can be sent before
         self.client.on_reconnected = self.app.catch_up
-        self._task = asyncio.create_task(self.client.start(self.settings.discord_token))
+        await reach(self._login, "Discord", "MOCKROUND_DISCORD_API_URL")
+        self._task = asyncio.create_task(self.client.connect())
         ready = asyncio.create_task(self.client.wait_until_ready())
         try:
             done, _ = await asyncio.wait(
@@ -74,6 +76,12 @@ class DiscordBot:
                 self._task.result()  # login refused, gateway unreachable: raise it here
             raise TimeoutError(f"Discord did not become ready within {ready_timeout} s")
         await self.app.go_live()
+
+    async def _login(self) -> None:
+        try:
+            await self.client.login(self.settings.discord_token)
+        except discord.LoginFailure as exc:
+            raise SettingsError(f"DISCORD_TOKEN was refused by Discord: {exc}") from None
 
     async def wait_closed(self) -> None:
         if self._task is not None:

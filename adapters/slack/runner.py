@@ -7,6 +7,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from adapters.connecting import reach
 from adapters.slack.app import assemble, choose_mode, make_client
 from adapters.slack.errors import api_error
 from adapters.stopping import stop_on_sigterm
@@ -19,7 +20,7 @@ async def check_tokens(settings: Settings, mode: str) -> str:
     """Ask Slack about the tokens before starting, so a bad one is one clear line, not a retry loop."""
     client = make_client(settings)
     try:
-        who = await client.auth_test()
+        who = await reach(client.auth_test, "Slack", "MOCKROUND_SLACK_API_URL")
     except SlackApiError as exc:
         raise SettingsError(f"SLACK_BOT_TOKEN was refused by Slack: {api_error(exc)}") from None
     if mode == "socket":

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters import connecting
+from bot.app import config
 from bot.cli import main
 
 
@@ -50,16 +52,31 @@ def cases(tmp: Path) -> list[tuple[str, dict[str, str], list[str], str]]:
          "config file not found"),
         ("bad url", {"MOCKROUND_DATABASE_URL": "mysql://x"}, ["run", "console"],
          "must start with sqlite+aiosqlite://"),
+        ("no pack loads", {"MOCKROUND_DATABASE_URL": f"{db}{tmp}/ok.db", NO_SHIPPED: "1"},
+         ["run", "console"], "no question pack could be loaded"),
+        ("discord unreachable", {"DISCORD_TOKEN": "t", "MOCKROUND_DATABASE_URL": f"{db}{tmp}/d.db",
+         "MOCKROUND_DISCORD_API_URL": "http://nowhere.invalid/api/v10"}, ["run", "discord"],
+         "cannot reach Discord after 1 tries"),
+        ("slack unreachable", {"SLACK_BOT_TOKEN": "xoxb-t", "SLACK_APP_TOKEN": "xapp-t",
+         "MOCKROUND_SLACK_API_URL": "http://nowhere.invalid/api/"}, ["run", "slack"],
+         "cannot reach Slack after 1 tries"),
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("index", range(13))
+NO_SHIPPED = "test: without the shipped packs"
+
+
+@pytest.mark.parametrize("index", range(16))
 def test_a_bad_start_is_one_line(index, tmp_path, monkeypatch, capsys):
     name, env, argv, expected = cases(tmp_path)[index]
     for key in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "MOCKROUND_DATABASE_URL"):
         monkeypatch.delenv(key, raising=False)
+    if env.pop(NO_SHIPPED, None):
+        monkeypatch.setattr(config, "REPO_QUESTIONS", tmp_path / "adir")
+    monkeypatch.setattr(connecting, "WAITS", ())  # the retries are tested on their own
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+
     monkeypatch.setattr(sys, "stdin", open("/dev/null"))  # noqa: SIM115 - the console's input
     assert main(argv) == 2, name
     err = [line for line in capsys.readouterr().err.splitlines() if " INFO " not in line]
@@ -79,3 +96,27 @@ def test_a_missing_extra_names_the_install_command(module, extra):
     assert done.stderr.strip() == (
         f'mockround: the {extra} extra is not installed: pip install "mockround[{extra}]"'
     )
+
+
+async def test_the_network_is_tried_again_with_growing_waits_before_giving_up():
+    waited, tries = [], []
+
+    async def down():
+        tries.append(1)
+        if len(tries) < 4:
+            raise OSError(-2, "Name or service not known")
+        return "connected"
+
+    async def sleep(seconds):
+        waited.append(seconds)
+
+    assert await connecting.reach(down, "Slack", "X", sleep=sleep) == "connected"
+    assert waited == [1.0, 2.0, 4.0]
+    waited.clear()
+
+    async def never():
+        raise OSError(-2, "Name or service not known")
+
+    with pytest.raises(config.SettingsError, match="cannot reach Slack after 6 tries"):
+        await connecting.reach(never, "Slack", "X", sleep=sleep)
+    assert waited == [1.0, 2.0, 4.0, 8.0, 16.0]

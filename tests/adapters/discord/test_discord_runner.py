@@ -33,3 +33,19 @@ async def test_run_connects_answers_and_stops_when_cancelled(fake: FakeDiscord, 
         "/oauth2/applications/@me",
         f"/applications/{fake.app_id}/commands",
     ]
+
+
+async def test_a_refused_token_is_one_line_naming_it(fake: FakeDiscord, tmp_path) -> None:
+    import pytest
+
+    from bot.app.config import SettingsError
+
+    settings = Settings(
+        discord_token="not-the-token",
+        discord_api_url=fake.api_url,
+        discord_gateway_url=fake.gateway_url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'mockround.db'}",
+    )
+    with pytest.raises(SettingsError, match="DISCORD_TOKEN was refused by Discord"):
+        await run(settings)
+    assert not fake.gateway.identifies
