@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 
 from bot.commands import (
+    AcceptSlot,
     BadInput,
     Command,
     ConfirmReady,
@@ -27,7 +28,7 @@ from bot.commands import (
 )
 
 PATTERN = re.compile(
-    r"^mr:(join|ready|done|noshow|rate|guide|form|fbrate|fbform|rematch|solo)"
+    r"^mr:(join|ready|done|noshow|rate|guide|form|fbrate|fbform|rematch|solo|accept)"
     r"(?::([A-Za-z0-9_-]{1,40}))?(?::(prep|answer|feedback))?(?::(\d{1,2}))?$"
 )
 EXPIRED = "that button is no longer valid: use /mock help to see what you can do now"
@@ -72,6 +73,11 @@ def rate_feedback(session_id: str, turn: int) -> str:
 
 def feedback_form(session_id: str, turn: int) -> str:
     return f"mr:fbform:{session_id}:{turn}"
+
+
+def accept(session_id: str, number: int) -> str:
+    """Accepts the session's proposed slot ``number`` (from 1)."""
+    return f"mr:accept:{session_id}:{number}"
 
 
 def rematch() -> str:
@@ -128,6 +134,8 @@ def decode(action_id: str, **ctx) -> Command:
         return ReportNoShow(**ctx, session_id=subject)
     if verb == "rate":
         return OpenRatingForm(**ctx, session_id=subject, turn=int(turn) if turn else None)
+    if verb == "accept" and turn is not None:
+        return AcceptSlot(**ctx, session_id=subject, number=int(turn))
     if verb == "fbrate" and turn is not None:
         return OpenFeedbackForm(**ctx, session_id=subject, turn=int(turn))
     raise BadInput(EXPIRED)

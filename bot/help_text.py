@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot import commands as c
+from bot import syntax
 from bot.messages import OutMessage
 from bot.model import LEVELS
 
@@ -32,6 +33,32 @@ HELP: dict[str, tuple[str, str, str]] = {
         "You keep your place and come back by yourself when the pause ends, or earlier "
         "with /mock resume.",
         "/mock pause 2 weeks",
+    ),
+    "availability": (
+        "say when you can meet, in your own time",
+        "Several ranges, each days then hours; hours past midnight are fine (22:00-01:00). "
+        "In window mode the bot pairs you with someone who shares those hours and proposes "
+        "times inside them. Until you set it: mon-fri 18:00-22:00, sat-sun 10:00-18:00. "
+        "Without a range it shows yours.",
+        "/mock availability mon-fri 18:00-22:00, sat 10:00-14:00",
+    ),
+    "accept": (
+        "accept a proposed time for your session (or press its button)",
+        "The first slot everyone in the pair accepted is booked: each of you gets a "
+        "calendar invitation and reminders 24 hours and 15 minutes before.",
+        "/mock accept 2",
+    ),
+    "propose": (
+        "offer your partner another time, in your own time zone",
+        "A weekday means the next one inside the round's window; a date works too. "
+        "Your partner accepts it to book it.",
+        "/mock propose thu 19:30",
+    ),
+    "reschedule": (
+        "reopen booking for your booked session (until an hour before it starts)",
+        "The slots still ahead are offered again; propose another time if none fits. "
+        "The calendar entry is updated when a new time is booked.",
+        "/mock reschedule",
     ),
     "resume": ("end a pause now", "You are paired again from the next round.", "/mock resume"),
     "now": (
@@ -133,9 +160,9 @@ def help_message(is_admin: bool, tracks: Sequence[str], topic: str | None = None
     if topic is not None:
         return _topic(topic, is_admin)
     rows = [
-        (f"/mock {name}", HELP[name][0] + (" (organisers)" if name in c.ADMIN_USAGE else ""))
-        for name in c.USAGE
-        if is_admin or name not in c.ADMIN_USAGE
+        (f"/mock {name}", HELP[name][0] + (" (organisers)" if name in syntax.ADMIN_USAGE else ""))
+        for name in syntax.USAGE
+        if is_admin or name not in syntax.ADMIN_USAGE
     ]
     text = (
         "Practice mock interviews with a peer: join, get paired, take turns as interviewer "
@@ -147,12 +174,12 @@ def help_message(is_admin: bool, tracks: Sequence[str], topic: str | None = None
 
 def _topic(topic: str, is_admin: bool) -> OutMessage:
     if topic not in HELP:
-        raise c.BadInput(c.unknown_command(topic))
+        raise c.BadInput(syntax.unknown_command(topic))
     line, details, example = HELP[topic]
-    who = " Organisers only." if topic in c.ADMIN_USAGE else ""
+    who = " Organisers only." if topic in syntax.ADMIN_USAGE else ""
     return OutMessage(
         kind="info",
-        title=f"/mock {c.USAGE[topic]}",
+        title=f"/mock {syntax.USAGE[topic]}",
         text=f"{line[0].upper()}{line[1:]}.{who} {details}".strip(),
         fields=(("Example", example),),
     )

@@ -2,18 +2,33 @@
 
 A message may contain the token ``{deadline}``: each adapter replaces it with its
 own way of showing a time (Discord ``<t:UNIX:R>``, Slack ``<!date^...>``, console
-"14:05 UTC (in 5 min)").
+"14:05 UTC (in 5 min)"). A moment members must read as a date, such as a booked
+session, is written with ``at(when)``: Discord shows it as ``<t:UNIX:F>`` with
+``<t:UNIX:R>``, Slack as ``<!date^UNIX^...>``, both in each reader's own zone; the
+console in the zones listed in ``zones`` (the readers'), each with its weekday.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.model import UserRef
 
 DEADLINE = "{deadline}"
+MOMENT = re.compile(r"\{at:(-?\d+)\}")
+
+
+def at(when: datetime) -> str:
+    """A token for ``when`` that each platform shows in its reader's zone, with the weekday."""
+    return f"{{at:{int(when.timestamp())}}}"
+
+
+def moments(text: str, show) -> str:
+    """Replace each ``at()`` token with ``show(datetime)``."""
+    return MOMENT.sub(lambda m: show(datetime.fromtimestamp(int(m.group(1)), UTC)), text)
 SCORE_EMOJIS: tuple[str, ...] = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
 
 
@@ -43,6 +58,7 @@ class OutMessage:
     deadline: datetime | None = None  # fills the {deadline} token
     mentions: tuple[UserRef, ...] = ()
     files: tuple[Attachment, ...] = ()
+    zones: tuple[str, ...] = ()  # the readers' zones, for a platform that cannot localise
     kind: str = (
         "info"  # info | signup | question | guide | timer | feedback | leaderboard | stats | error
     )

@@ -64,6 +64,7 @@ class Member:
     slot: int = 1  # the weekly slot the member takes part in
     hide_from_board: bool = False
     stats_private: bool = False
+    availability: str | None = None  # when they can meet, in their zone (None: the default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,8 @@ class Pack:
 
 class Phase(StrEnum):
     PAIRED = "paired"
+    BOOKING = "booking"  # window mode: slots proposed, waiting for everyone to accept one
+    BOOKED = "booked"  # window mode: a slot was booked; the intro starts at its time
     INTRO = "intro"
     PREP = "prep"
     ANSWER = "answer"
@@ -140,10 +143,20 @@ class Phase(StrEnum):
     DONE = "done"
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
+    NOT_MET = "not_met"  # window mode: the window ended with no booking (not a no-show)
 
     @property
     def terminal(self) -> bool:
-        return self in (Phase.DONE, Phase.CANCELLED, Phase.NO_SHOW)
+        return self in (Phase.DONE, Phase.CANCELLED, Phase.NO_SHOW, Phase.NOT_MET)
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A time offered to a pair: by the bot (inside everyone's availability) or a member."""
+
+    at: datetime
+    accepted: frozenset[UserRef] = frozenset()
+    by: UserRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +183,14 @@ class Session:
     ended_by: UserRef | None = None  # who cancelled or reported the no-show
     absent: frozenset[UserRef] = frozenset()  # did not press "I'm here": recorded as no-shows
     phase_started_at: datetime | None = None
+    # window mode: the booking
+    proposals: tuple[Proposal, ...] = ()
+    starts_at: datetime | None = None  # the booked start
+    window_ends_at: datetime | None = None
+    answered: frozenset[UserRef] = frozenset()  # accepted or proposed at least once
+    sequence: int = 0  # the calendar invitation's version: raised on each booking and cancel
+    place: str | None = None  # where to talk: a meeting link or the voice channel's link
+    voice: ChannelRef | None = None  # the pair's voice channel, removed when the session ends
 
     @property
     def turn(self) -> Turn:
@@ -248,6 +269,10 @@ class CommunityConfig:
     noshow_pause: int = 2  # no-shows in a member's last 4 sessions that pause them (0: never)
     organiser_role: str | None = None  # a Discord role id or Slack user group id: admin rights
     report_channel: ChannelRef | None = None  # where round reports go (organisers only)
+    meet: str = "window"  # window: each pair books a time in its window | live: at the round time
+    window_days: int = 6  # window mode: days a pair has to meet
+    meeting: str | None = None  # a meeting link template with {session}, e.g. a Jitsi room
+    voice_category: ChannelRef | None = None  # Discord: the category pair voice channels go in
 
     @property
     def schedule(self) -> Schedule | None:

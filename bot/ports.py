@@ -17,6 +17,15 @@ class Capabilities:
     live_timestamps: bool = False  # renders {deadline} as a live countdown (no edits needed)
     ephemeral_in_space: bool = False  # can show a message to one member inside the pair space
     max_form_fields: int = 5
+    huddles: bool = False  # members can talk in the space itself (a Slack huddle)
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceRoom:
+    """A private voice channel for one pair, and the link that opens it."""
+
+    channel: ChannelRef
+    link: str
 
 
 class ChatPort(Protocol):
@@ -74,6 +83,23 @@ class ChatPort(Protocol):
     ) -> None:
         """Archive the space, or where that cannot be done, say in it that it is over
         (``key`` and ``resend`` as for ``send``)."""
+        ...
+
+    async def open_voice(
+        self,
+        category: ChannelRef | None,
+        users: Sequence[UserRef],
+        title: str,
+        *,
+        reopening: bool = False,
+    ) -> VoiceRoom | None:
+        """A voice channel only ``users`` (and the bot) can join, in ``category`` if given.
+        None when the platform has none or the bot may not create one (then the community's
+        meeting link, or the space itself, is where the pair talks)."""
+        ...
+
+    async def close_voice(self, channel: ChannelRef) -> None:
+        """Remove a pair's voice channel once its session is over."""
         ...
 
     async def in_group(self, user: UserRef, group: str) -> bool:

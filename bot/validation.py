@@ -127,3 +127,16 @@ def storable(cmd):
                 f"the {what} has a broken character (half of an emoji?): retype it and send again"
             )
     return cmd
+
+
+def meeting_template(value: str) -> str | None:
+    """A meeting link with ``{session}`` where each pair's own id goes; none: no template."""
+    v = value.strip()
+    if v.lower() in ("none", "off"):
+        return None
+    if not v.startswith("https://") or "{session}" not in v or len(v) > 300 or " " in v:
+        raise BadInput(
+            f"meeting must be an https:// link containing {{session}}, e.g. "
+            f"https://meet.jit.si/mockround-{{session}}, or none (not '{quote(v)}')"
+        )
+    return v

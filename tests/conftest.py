@@ -4,6 +4,7 @@ and a guard that fails any connection to an address outside 127.0.0.1."""
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -20,6 +21,11 @@ from bot.model import ChannelRef, UserRef
 from bot.questions.bank import QuestionBank
 from bot.questions.packs import load_bank
 from bot.questions.shipped import REPO_QUESTIONS
+
+# Most suites play club nights: every pair meets at the round time. Window mode (a booking
+# window per pair) is the default for real communities and has its own suites, which
+# choose it with /mock config meet=window. Subprocesses inherit this too.
+os.environ["MOCKROUND_MEET_DEFAULT"] = "live"
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

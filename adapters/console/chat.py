@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot.messages import DEADLINE, OutMessage
+from bot.localtime import when
+from bot.messages import DEADLINE, OutMessage, moments
 from bot.model import ChannelRef, MessageRef, UserRef
-from bot.ports import Capabilities, Clock
+from bot.ports import Capabilities, Clock, VoiceRoom
 
 PUBLIC = "*"  # audience of a community channel: every member
 
@@ -57,15 +58,21 @@ class ConsoleChat:
         self.groups: dict[str, set[str]] = {}  # organiser roles: group -> member ids
 
     def render(self, msg: OutMessage) -> str:
-        """The message as plain text, with {deadline} as a clock time and minutes left."""
-        text = msg.text
+        """The message as plain text: {deadline} as a clock time and minutes left, and each
+        moment in every reader's zone (the console has no per-reader view)."""
+        zones = msg.zones or ("UTC",)
+
+        def local(text: str) -> str:
+            return moments(text, lambda at: " / ".join(when(at, z) for z in zones))
+
+        text = local(msg.text)
         if msg.deadline is not None and DEADLINE in text:
             left = max(0, round((msg.deadline - self.clock.now()).total_seconds() / 60))
             span = f"{left} min" if left < 120 else f"{left // 60} h"
             text = text.replace(DEADLINE, f"{msg.deadline:%a %H:%M} UTC (in {span})")
         lines = [f"**{msg.title}**"] if msg.title else []
         lines += [text] if text else []
-        lines += [f"  {name}: {value}" for name, value in msg.fields]
+        lines += [f"  {name}: {local(value)}" for name, value in msg.fields]
         if msg.buttons:
             lines.append("  [" + "] [".join(b.label for b in msg.buttons) + "]")
         lines += [f"  file: {path}" for path in self._save(msg)]
@@ -149,6 +156,19 @@ class ConsoleChat:
         self, space: ChannelRef, *, key: str | None = None, resend: bool = False
     ) -> None:
         self.closed.add(space.id)
+
+    async def open_voice(
+        self,
+        category: ChannelRef | None,
+        users: Sequence[UserRef],
+        title: str,
+        *,
+        reopening: bool = False,
+    ) -> VoiceRoom | None:
+        return None  # no voice here: the pair gets a meeting link
+
+    async def close_voice(self, channel: ChannelRef) -> None:
+        return None
 
     async def in_group(self, user: UserRef, group: str) -> bool:
         return user.id in self.groups.get(group, set())

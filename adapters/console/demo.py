@@ -24,9 +24,10 @@ from bot import actions
 from bot.app.bootstrap import build
 from bot.app.config import load_settings
 from bot.clock import FakeClock
-from bot.commands import BadInput, Command, ReactionAdded, parse_text
+from bot.commands import BadInput, Command, ReactionAdded
 from bot.messages import SCORE_EMOJIS, Reply
 from bot.model import LEVELS, ChannelRef, Phase, UserRef
+from bot.syntax import parse_text
 
 START = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)  # a Monday
 CHANNEL = "mock-interviews"

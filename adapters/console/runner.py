@@ -28,9 +28,10 @@ from adapters.console.chat import ConsoleChat, Entry
 from bot import actions
 from bot.app.bootstrap import build
 from bot.clock import FakeClock
-from bot.commands import BadInput, ReactionAdded, parse_text
+from bot.commands import BadInput, ReactionAdded
 from bot.messages import SCORE_EMOJIS, Form, Reply
 from bot.model import ChannelRef, UserRef
+from bot.syntax import parse_text
 
 CHANNEL = ChannelRef("console", "local", "general")
 

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 
 import discord
 
+from adapters.discord import voice
 from adapters.discord.render import mention, message_kwargs, send_kwargs
 from bot.messages import OutMessage
 from bot.model import ChannelRef, MessageRef, UserRef
-from bot.ports import Capabilities
+from bot.ports import Capabilities, VoiceRoom
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,19 @@ class DiscordChat:
             if thread.parent_id == parent.id and thread.name == name and thread.owner_id == me:
                 return thread
         return None
+
+    async def open_voice(
+        self,
+        category: ChannelRef | None,
+        users: Sequence[UserRef],
+        title: str,
+        *,
+        reopening: bool = False,
+    ) -> VoiceRoom | None:
+        return await voice.open_voice(self.client, category, users, title, reopening=reopening)
+
+    async def close_voice(self, channel: ChannelRef) -> None:
+        await voice.close_voice(self.client, channel)
 
     async def in_group(self, user: UserRef, group: str) -> bool:
         """The roles Discord sent with the member's latest interaction."""

@@ -8,7 +8,7 @@ from typing import Any
 import discord
 
 from bot.actions import PATTERN
-from bot.messages import DEADLINE, Form, OutMessage, Reply
+from bot.messages import DEADLINE, Form, OutMessage, Reply, moments
 
 # Discord's size limits; longer text is cut rather than refused by the API
 CONTENT_MAX, EMBED_DESC_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FIELDS_MAX = 2000, 4096, 256, 1024, 25
@@ -32,6 +32,16 @@ def timestamp(msg: OutMessage) -> str:
     if msg.deadline is None:
         return "soon"
     return f"<t:{int(msg.deadline.timestamp())}:R>"
+
+
+def moment(text: str) -> str:
+    """Each ``at()`` moment as a date and time in the reader's own zone, with how long until."""
+
+    def show(at) -> str:
+        unix = int(at.timestamp())
+        return f"<t:{unix}:F> (<t:{unix}:R>)"
+
+    return moments(text, show)
 
 
 def mention(user_id: str) -> str:
@@ -65,7 +75,7 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=PATTERN):
 
 def message_kwargs(msg: OutMessage) -> dict[str, Any]:
     """content / embed / view for ``send``; ``edit`` takes the same keys."""
-    text = msg.text.replace(DEADLINE, timestamp(msg))
+    text = moment(msg.text.replace(DEADLINE, timestamp(msg)))
     missing = [mention(u.id) for u in msg.mentions if mention(u.id) not in text]
     lead = " ".join(missing)
     out: dict[str, Any] = {"content": None, "embed": None, "view": None}
@@ -75,7 +85,7 @@ def message_kwargs(msg: OutMessage) -> dict[str, Any]:
         for name, value in msg.fields[:FIELDS_MAX]:
             embed.add_field(
                 name=clip(name, FIELD_NAME_MAX),
-                value=clip(value, FIELD_VALUE_MAX) or "-",
+                value=clip(moment(value), FIELD_VALUE_MAX) or "-",
                 inline=False,
             )
         out["embed"] = _fit(embed)

@@ -24,9 +24,10 @@ from adapters.slack import render
 from adapters.slack.errors import api_error
 from adapters.slack.port import PLATFORM, SlackChat
 from bot import actions
-from bot.commands import BadInput, Command, ReactionAdded, parse_text
+from bot.commands import BadInput, Command, ReactionAdded
 from bot.messages import SCORE_EMOJIS, OutMessage, Reply
 from bot.model import ChannelRef, MessageRef, UserRef
+from bot.syntax import parse_text
 
 log = logging.getLogger(__name__)
 

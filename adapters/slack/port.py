@@ -16,7 +16,7 @@ from adapters.slack import render
 from adapters.slack.errors import api_error
 from bot.messages import OutMessage
 from bot.model import ChannelRef, MessageRef, UserRef
-from bot.ports import Capabilities
+from bot.ports import Capabilities, VoiceRoom
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,11 @@ CLOSING_NOTE = (
 class SlackChat:
     # no live countdowns in Slack: the core posts at checkpoints instead
     capabilities = Capabilities(
-        private_spaces=True, live_timestamps=False, ephemeral_in_space=True, max_form_fields=5
+        private_spaces=True,
+        live_timestamps=False,
+        ephemeral_in_space=True,
+        max_form_fields=5,
+        huddles=True,  # a group DM can hold a huddle: the pair talks where it writes
     )
 
     def __init__(self, client: AsyncWebClient) -> None:
@@ -114,6 +118,19 @@ class SlackChat:
 
     async def upload_to(self, user: UserRef, msg: OutMessage) -> None:
         await self._upload(await self._dm(user), msg)
+
+    async def open_voice(
+        self,
+        category: ChannelRef | None,
+        users: Sequence[UserRef],
+        title: str,
+        *,
+        reopening: bool = False,
+    ) -> VoiceRoom | None:
+        return None  # Slack has no voice channels: the pair's group DM holds a huddle
+
+    async def close_voice(self, channel: ChannelRef) -> None:
+        return None
 
     async def in_group(self, user: UserRef, group: str) -> bool:
         try:

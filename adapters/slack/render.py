@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.messages import DEADLINE, SCORE_EMOJIS, Form, OutMessage
+from bot.messages import DEADLINE, SCORE_EMOJIS, Form, OutMessage, moments
 
 # Slack names reactions by short name; the core speaks unicode
 EMOJI_NAMES: dict[str, str] = {
@@ -57,19 +57,34 @@ def deadline_markup(when: datetime | None) -> str:
     return f"<!date^{int(when.timestamp())}^{{time}}|{when:%H:%M} UTC>"
 
 
+def moment(text: str) -> str:
+    """Each ``at()`` moment as a date and time in the reader's own zone; the fallback (for
+    notifications) names UTC."""
+
+    def show(at: datetime) -> str:
+        fallback = f"{at:%a} {at.day} {at:%b %H:%M} UTC"
+        return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+    return moments(text, show)
+
+
+def moment_plain(text: str) -> str:
+    return moments(text, lambda at: f"{at:%a} {at.day} {at:%b %H:%M} UTC")
+
+
 def deadline_plain(when: datetime | None) -> str:
     return "soon" if when is None else f"{when:%H:%M} UTC"
 
 
 def mrkdwn(msg: OutMessage) -> str:
     mentions = " ".join(f"<@{u.id}>" for u in msg.mentions)
-    body = escape(msg.text).replace(DEADLINE, deadline_markup(msg.deadline))
+    body = moment(escape(msg.text).replace(DEADLINE, deadline_markup(msg.deadline)))
     return f"{mentions} {body}".strip() if mentions else body
 
 
 def fallback_text(msg: OutMessage) -> str:
     """The notification and screen-reader text that goes with the blocks."""
-    body = escape(msg.text).replace(DEADLINE, deadline_plain(msg.deadline))
+    body = moment_plain(escape(msg.text).replace(DEADLINE, deadline_plain(msg.deadline)))
     return f"{escape(msg.title)}: {body}" if msg.title and body else escape(msg.title or "") or body
 
 
@@ -91,7 +106,7 @@ def blocks(msg: OutMessage) -> list[dict[str, Any]]:
             }
         )
     fields = [
-        {"type": "mrkdwn", "text": f"*{escape(name)}*\n{escape(value)}"[:MAX_FIELD_TEXT]}
+        {"type": "mrkdwn", "text": f"*{escape(name)}*\n{moment(escape(value))}"[:MAX_FIELD_TEXT]}
         for name, value in msg.fields
     ]
     for group in _chunks(fields, MAX_FIELDS_PER_SECTION):

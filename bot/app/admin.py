@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot import commands as c
-from bot import localtime, validation
+from bot import localtime, syntax, validation
 from bot.commands import BadInput
 from bot.messages import OutMessage, Reply
 from bot.model import CommunityConfig, Schedule
@@ -123,11 +123,26 @@ class CommunityAdmin:
             if value.lower() in ("none", "off"):
                 return {"organiser_role": None}
             return {"organiser_role": validation.group_id(value)}
+        if key == "meet":
+            if value.lower() not in ("window", "live"):
+                raise BadInput(
+                    "meet must be 'window' (each pair books a time in its window) or 'live' "
+                    "(everyone meets at the round time)"
+                )
+            return {"meet": value.lower()}
+        if key == "window":
+            return {"window_days": validation.whole_number("window", value, 1, 14)}
+        if key == "meeting":
+            return {"meeting": validation.meeting_template(value)}
+        if key == "voice":
+            if value.lower() in ("none", "off"):
+                return {"voice_category": None}
+            return {"voice_category": validation.channel_ref(value, community)}
         if key == "reports":
             if value.lower() in ("none", "off"):
                 return {"report_channel": None}
             return {"report_channel": validation.channel_ref(value, community)}
-        raise BadInput(f"unknown setting '{validation.quote(key)}': {c.USAGE['config']}")
+        raise BadInput(f"unknown setting '{validation.quote(key)}': {syntax.USAGE['config']}")
 
 
 def config_message(cfg: CommunityConfig) -> OutMessage:
@@ -153,6 +168,13 @@ def config_message(cfg: CommunityConfig) -> OutMessage:
         ("Tracks", "apart" if cfg.keep_tracks_apart else "mixed"),
         ("Community timezone", cfg.timezone),
         (
+            "Meeting",
+            f"window: each pair books a time within {cfg.window_days} days"
+            if cfg.meet == "window"
+            else "live: everyone meets at the round time",
+        ),
+        ("Where pairs talk", _talk(cfg)),
+        (
             "No-shows",
             f"reportable after {cfg.grace_minutes} min; "
             + (
@@ -163,6 +185,13 @@ def config_message(cfg: CommunityConfig) -> OutMessage:
         ),
     )
     return OutMessage(kind="info", title="Community settings", text="", fields=rows)
+
+
+def _talk(cfg: CommunityConfig) -> str:
+    if cfg.meeting:
+        return f"a link from {cfg.meeting}"
+    voice = " (in " + mention_channel(cfg.voice_category) + ")" if cfg.voice_category else ""
+    return f"a private voice channel{voice} where the platform allows, else a meeting link"
 
 
 def mention_channel(channel) -> str:

@@ -107,6 +107,7 @@ async def build(
     real_time = clock is None
     clock = clock or SystemClock()
     store = store or SqlStore(settings.database_url)
+    store.meet_default = settings.meet_default
     bank = bank or load_bank(settings.pack_dirs, logger=log)
     if not bank.tracks():
         raise SettingsError(
@@ -129,6 +130,8 @@ async def build(
             await store.claim_timer(timer.id, clock.now())
         elif timer.kind == "checkpoint":
             await practice.checkpoint(timer)
+        elif timer.kind in ("reminder", "nudge"):
+            await practice.remind(timer)
         elif timer.kind == "weekly_round":
             await slots.fire(timer)
         elif timer.kind == "signup":

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     slack_host: str = "0.0.0.0"  # HTTP mode listens here (127.0.0.1 behind a local proxy)
     slack_mode: Literal["socket", "http"] | None = None
 
+    # how a community that has not chosen (/mock config meet=) meets: each pair books a time
+    # in a window of days, or everyone at the round time
+    meet_default: Literal["window", "live"] = "window"
     # pairing weights (integers: the matching works on integer weights)
     pair_repeat_penalty: int = Field(default=1000, ge=0)
     pair_repeat_half_life_weeks: float = Field(default=8.0, gt=0)

@@ -6,18 +6,47 @@ join's settings whichever lands last.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from bot import actions, localtime, timezones, validation
+from bot import actions, availability, localtime, timezones, validation
 from bot import commands as c
 from bot.commands import BadInput
 from bot.messages import Button, OutMessage, Reply
-from bot.model import Member
+from bot.model import CommunityConfig, Member
 from bot.rounds.runner import Rounds
+from bot.rounds.slots import next_fire
 from bot.sessions import presenter
 from bot.sessions.driver import Practice
 
 WAITING_FOR = timedelta(hours=2)  # how long `now` keeps a member in the on-demand queue
+AWAKE = (8, 22)  # a live round outside 08:00-22:00 in a member's zone gets a warning
+
+
+def meeting_note(cfg: CommunityConfig, member: Member, now: datetime) -> str:
+    """How this member meets: in a live community, the next round in their own time (with a
+    warning at night); in window mode, the window and their availability."""
+    tz = member.timezone
+    if cfg.meet == "window":
+        mine = availability.describe(availability.of(member.availability))
+        default = "" if member.availability else ", the default until you set yours"
+        return (
+            f"\nEach round gives you and your partner {cfg.window_days} days to book a time "
+            f"inside both your availabilities: yours is {mine} ({tz} time{default}); "
+            "change it with /mock availability."
+        )
+    slot = cfg.slot(member.slot) or cfg.schedule
+    if slot is None:
+        return ""
+    at = next_fire(slot, now)
+    local = at.astimezone(ZoneInfo(tz))
+    note = f"\nRounds meet live: the next one starts {localtime.when(at, tz)}."
+    if not AWAKE[0] <= local.hour < AWAKE[1]:
+        note += (
+            f" ⚠️ That is {local:%H:%M} for you, outside 08:00-22:00: ask an organiser about "
+            "another slot (/mock join slot=<n>), or pause the weeks you cannot make it."
+        )
+    return note
 
 
 class Membership:
@@ -55,6 +84,7 @@ class Membership:
             slot,
             old.hide_from_board if old else False,
             old.stats_private if old else False,
+            old.availability if old else None,
         )
         await self.store.save_member(member)
         verb = "Updated" if old and old.status == "active" else "Welcome! You joined"
@@ -67,7 +97,7 @@ class Membership:
         where = f", slot {slot}" if len(cfg.slots) > 1 else ""
         return Reply.ok(
             f"{verb}: track {track}, level {level}, timezone {tz}{note}: your time now is "
-            f"{localtime.clock(now, tz)}{where}.{hint}"
+            f"{localtime.clock(now, tz)}{where}.{hint}{meeting_note(cfg, member, now)}"
         )
 
     async def _member(self, cmd: c.Command) -> Member:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from bot import commands as c
 from bot import validation
 from bot.app.admin import CommunityAdmin
+from bot.app.booking import BookingDesk
 from bot.app.membership import Membership
 from bot.app.roster import Roster
 from bot.app.status import MemberStatus
@@ -72,6 +73,7 @@ class Service:
         self.idle = asyncio.Event()
         self.idle.set()
         self.members = Membership(practice, rounds)
+        self.booking = BookingDesk(practice)
 
     async def handle(self, cmd: c.Command) -> Reply:
         """Never raises: every failure comes back as an error Reply, so adapters need no guard."""
@@ -145,6 +147,14 @@ class Service:
                 return Reply(message=await self.reports.build(done[0]))
             case c.Join():
                 return await self.members.join(cmd)
+            case c.SetAvailability():
+                return await self.booking.availability(cmd)
+            case c.AcceptSlot():
+                return await self.booking.accept(cmd)
+            case c.ProposeTime():
+                return await self.booking.propose(cmd)
+            case c.Reschedule():
+                return await self.booking.reschedule(cmd)
             case c.Leave():
                 return await self.members.leave(cmd)
             case c.Pause():

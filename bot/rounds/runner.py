@@ -21,6 +21,7 @@ from functools import partial
 from bot.messages import OutMessage
 from bot.model import Attendance, ChannelRef, CommunityConfig, Member, Round, Session, Turn
 from bot.pairing.pair import Candidate, PairingRules, PastPair, pair
+from bot.rounds import booking
 from bot.sessions.driver import Practice
 from bot.sessions.machine import Cancelled, InvalidTransition, SpaceOpened
 
@@ -189,15 +190,28 @@ class Rounds:
         for s in built:
             try:
                 names = await self.practice.names(s)
-                title = "Mock interview: " + " & ".join(names[m] for m in s.members)
-                space = await self.chat.open_pair_space(
-                    where, s.members, title[:90], reopening=reopening
-                )
-                await self.practice.apply(s.id, SpaceOpened(space))
+                title = ("Mock interview: " + " & ".join(names[m] for m in s.members))[:90]
+                space = await self.chat.open_pair_space(where, s.members, title, reopening=reopening)
+                await self.practice.apply(s.id, await self._opened(s, space, title, reopening))
             except InvalidTransition:
                 continue  # opened meanwhile
             except Exception:
                 log.exception("could not open a space for session %s; it stays paired", s.id)
+
+    async def _opened(self, s: Session, space: ChannelRef, title: str, reopening: bool):
+        """The space is open: in window mode, the times to propose and where to talk."""
+        cfg = await self.store.get_config(s.community)
+        if cfg.meet != "window":
+            return SpaceOpened(space)
+        place, voice = await booking.place_to_talk(
+            self.chat, cfg, s.members, title, reopening=reopening
+        )
+        now = self.clock.now()
+        ends = booking.window_end(cfg, s, now)
+        people = [m for u in s.members if (m := await self.store.get_member(u)) is not None]
+        length = self.practice.timings(s, cfg).whole
+        slots = booking.proposals(people, now, ends, length)
+        return SpaceOpened(space, slots, ends, place, voice)
 
     async def resume(self) -> None:
         """After a restart: open the spaces a crash left unopened, in every running round."""

@@ -17,14 +17,15 @@ from datetime import datetime, timedelta
 from bot.model import CommunityConfig, Rating, Session, Timer, UserRef
 from bot.ports import ChatPort, Clock
 from bot.questions.bank import QuestionBank
+from bot.sessions import booking_notes, presenter
 from bot.sessions import machine as sessions
 from bot.sessions import outbox as announcements
-from bot.sessions import presenter
 from bot.sessions.machine import AttendanceSettled, InvalidTransition
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_BEFORE = timedelta(minutes=1)
+TIMED = ("intro:", "prep:", "answer:", "feedback:")  # phases with a countdown to post
 
 
 class Practice:
@@ -41,6 +42,15 @@ class Practice:
     async def names(self, session: Session) -> dict[UserRef, str]:
         known = await self.store.member_names(session.community, [m.id for m in session.members])
         return {m: known.get(m.id, m.id) for m in session.members}
+
+    async def context(self, s: Session, cfg: CommunityConfig) -> announcements.Context:
+        zones = await self.store.member_zones(s.community, [m.id for m in s.members])
+        return announcements.Context(
+            names=await self.names(s),
+            zones=tuple(dict.fromkeys(zones.get(m.id, "UTC") for m in s.members)),
+            length=self.timings(s, cfg).whole,
+            now=self.clock.now(),
+        )
 
     def timings(self, s: Session, cfg: CommunityConfig) -> sessions.Timings:
         answers = tuple(
@@ -93,9 +103,9 @@ class Practice:
             now = self.clock.now()
             cfg = await self.store.get_config(s.community)
             new, effects = sessions.advance(s, event, now, self.timings(s, cfg))
-            names = await self.names(new)
+            ctx = await self.context(new, cfg)
             ratings = await self._closed_turn_ratings(new, effects)
-            deliveries = announcements.for_transition(new, effects, names, self.bank, ratings)
+            deliveries = announcements.for_transition(new, effects, ctx, self.bank, ratings, s)
             if new == s and not deliveries:
                 return new, effects
             saved = await self.store.save_transition(
@@ -122,8 +132,9 @@ class Practice:
         arm = []
         for e in effects:
             if isinstance(e, sessions.ArmTimer):
-                arm.append(("phase_end", e.key, e.due_at))
-                if not self.chat.capabilities.live_timestamps:
+                arm.append((e.kind, e.key, e.due_at))
+                timed = e.kind == "phase_end" and e.key.startswith(TIMED)
+                if timed and not self.chat.capabilities.live_timestamps:
                     checkpoint = e.due_at - CHECKPOINT_BEFORE
                     if checkpoint - now >= CHECKPOINT_BEFORE:
                         arm.append(("checkpoint", e.key, checkpoint))
@@ -157,6 +168,8 @@ class Practice:
                         await self.chat.send_private(d.target, d.user, d.msg, key=key, resend=tried)
                     elif d.kind == "dm":
                         await self.chat.send(d.target, d.msg, key=key, resend=tried)
+                    elif d.kind == "close_voice":
+                        await self.chat.close_voice(d.target)
                     else:
                         await self.chat.close_pair_space(d.target, key=key, resend=tried)
                 except Exception:
@@ -179,6 +192,26 @@ class Practice:
             return  # overdue after a restart: the time's-up post says it all
         left = max(1, round((s.phase_ends_at - self.clock.now()).total_seconds() / 60))
         await self.chat.send(s.space, presenter.checkpoint(s, left))
+
+    async def remind(self, timer: Timer) -> None:
+        """A booked session's reminder, or a nudge to a pair with nothing booked: queued with
+        the timer's retirement, so it goes out once even across a crash."""
+        async with self.locked(timer.subject):
+            if not await self.store.claim_timer(timer.id, self.clock.now()):
+                return
+            s = await self.store.get_session(timer.subject)
+            if s is None or s.space is None or sessions.current_key(s) != timer.key:
+                return  # rescheduled, booked or ended since: this reminder is stale
+            cfg = await self.store.get_config(s.community)
+            ctx = await self.context(s, cfg)
+            if timer.kind == "nudge":
+                msg = booking_notes.nudge(s, ctx.names, ctx.zones)
+            else:
+                lead = (s.starts_at or timer.due_at) - timer.due_at
+                msg = booking_notes.reminder(s, ctx.names, ctx.zones, lead)
+            delivery = announcements.Delivery("post", s.space, msg)
+            await self.store.save_transition(s, deliveries=[delivery], now=self.clock.now())
+        await self.store.after_commit(lambda: self.deliver(s.id))
 
     async def live_session_of(self, user: UserRef, session_id: str | None) -> Session:
         """The session a member means: the one named, else their newest unfinished one."""

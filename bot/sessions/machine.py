@@ -1,7 +1,8 @@
 """The practice-session state machine as a pure function: (session, event, now) -> (session, effects).
 
-paired -> intro -> [prep -> answer -> feedback] per turn -> done
-any live phase -> cancelled | no_show
+paired -> intro -> [prep -> answer -> feedback] per turn -> done           (live mode)
+paired -> booking <-> booked -> intro -> ...                              (window mode)
+any live phase -> cancelled | no_show | not_met (the booking window ended)
 
 No I/O here: the driver persists the new session and carries out the effects.
 Every timer is armed with a key ("answer:0"); a timer whose key no longer matches
@@ -34,6 +35,12 @@ class Timings:
     feedback: timedelta
     grace: timedelta = timedelta(minutes=10)
 
+    @property
+    def whole(self) -> timedelta:
+        """A whole session, intro to the last feedback: what a booked slot must fit."""
+        turns = sum(self.answers, timedelta()) + (self.prep + self.feedback) * len(self.answers)
+        return max(self.intro, self.grace) + turns
+
     def length(self, phase: Phase, turn: int) -> timedelta:
         if phase is Phase.INTRO:
             return max(self.intro, self.grace)
@@ -50,6 +57,11 @@ class Timings:
 @dataclass(frozen=True, slots=True)
 class SpaceOpened:
     space: ChannelRef
+    # window mode: the times offered inside everyone's availability, and the window's end
+    proposals: tuple[datetime, ...] = ()
+    window_ends: datetime | None = None
+    place: str | None = None  # where to talk (a meeting link, a voice channel's link)
+    voice: ChannelRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +90,34 @@ class NoShowReported:
     reporter: UserRef
 
 
-Event = SpaceOpened | Confirmed | TimeUp | EndedEarly | Cancelled | NoShowReported
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    user: UserRef
+    number: int  # the proposal's number as shown, from 1
+
+
+@dataclass(frozen=True, slots=True)
+class Proposed:
+    user: UserRef
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Rescheduled:
+    user: UserRef
+
+
+Event = (
+    SpaceOpened
+    | Confirmed
+    | TimeUp
+    | EndedEarly
+    | Cancelled
+    | NoShowReported
+    | Accepted
+    | Proposed
+    | Rescheduled
+)
 
 
 # --- effects ------------------------------------------------------------------
@@ -96,6 +135,7 @@ class PhaseEntered:
 class ArmTimer:
     key: str
     due_at: datetime
+    kind: str = "phase_end"  # phase_end | reminder | nudge
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +181,25 @@ class FeedbackClosed:
     turn: int
 
 
+@dataclass(frozen=True, slots=True)
+class SlotProposed:
+    """A member offered another time (the proposal's number, from 1)."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """Everyone accepted one slot: invitations go out (an update if it was booked before)."""
+
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationCancelled:
+    """The session ended after an invitation went out: calendars get a cancellation."""
+
+
 Effect = (
     PhaseEntered
     | ArmTimer
@@ -150,6 +209,9 @@ Effect = (
     | StoodUp
     | OwnerAsked
     | FeedbackClosed
+    | SlotProposed
+    | Booked
+    | InvitationCancelled
 )
 
 
@@ -191,6 +253,9 @@ def _end(session: Session, phase: Phase, now: datetime, by: UserRef | None = Non
     effects: list[Effect] = []
     if session.phase is Phase.FEEDBACK:
         effects.append(FeedbackClosed(session.turn_index))
+    if session.sequence and session.phase in (Phase.BOOKING, Phase.BOOKED):
+        ended = replace(ended, sequence=session.sequence + 1)
+        effects.append(InvitationCancelled())
     return ended, [*effects, Ended(phase)]
 
 
@@ -223,6 +288,12 @@ def _next(session: Session, now: datetime, timings: Timings, by_timer: bool):
     phase, turn = session.phase, session.turn_index
     if phase is Phase.INTRO:
         return _settle(session, set(session.confirmed), now, timings, by_timer)
+    if phase is Phase.BOOKED:  # the booked time has come
+        return _enter(session, Phase.INTRO, 0, now, timings, by_timer)
+    if phase is Phase.BOOKING:  # the window ended with nothing booked
+        from bot.sessions import booking
+
+        return booking.window_over(session, now)
     if phase is Phase.PREP:
         return _enter(session, Phase.ANSWER, turn, now, timings, by_timer)
     if phase is Phase.ANSWER:
@@ -254,18 +325,33 @@ def advance(
     if isinstance(event, SpaceOpened):
         if session.phase is not Phase.PAIRED:
             raise InvalidTransition("the session's space is already open")
-        return _enter(replace(session, space=event.space), Phase.INTRO, 0, now, timings, False)
+        opened = replace(session, space=event.space, place=event.place, voice=event.voice)
+        if event.window_ends is not None:
+            from bot.sessions import booking
+
+            return booking.open_booking(opened, event, now)
+        return _enter(opened, Phase.INTRO, 0, now, timings, False)
 
     if isinstance(event, Cancelled):
         if event.by is not None and event.by not in session.present:
             raise InvalidTransition("only a member of this session can cancel it")
         return _end(session, Phase.CANCELLED, now, event.by)
 
-    actor = event.user if isinstance(event, Confirmed | EndedEarly) else event.reporter
+    actor = event.reporter if isinstance(event, NoShowReported) else event.user
     if actor not in session.present:
         raise InvalidTransition("you are not a member of this session")
     if session.phase is Phase.PAIRED:
         raise InvalidTransition("the session has not started yet: its space is being opened")
+    if isinstance(event, Accepted | Proposed | Rescheduled):
+        from bot.sessions import booking
+
+        return booking.advance_booking(session, event, now, timings)
+    if session.phase in (Phase.BOOKING, Phase.BOOKED):
+        raise InvalidTransition(
+            "the session starts at the booked time: /mock status shows when"
+            if session.phase is Phase.BOOKED
+            else "the session starts once a time is booked: accept a slot or /mock propose one"
+        )
 
     if isinstance(event, NoShowReported):
         return _no_show(session, actor, now, timings)

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.messages import OutMessage
 from bot.model import ChannelRef, Phase, Rating, Session, UserRef
 from bot.questions.bank import QuestionBank
+from bot.sessions import booking_notes, notices, presenter
 from bot.sessions import machine as sessions
-from bot.sessions import notices, presenter
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    kind: str  # post | private | dm | close
+    kind: str  # post | private | dm | close | close_voice
     target: ChannelRef | UserRef
     msg: OutMessage | None = None
     user: UserRef | None = None  # private: the one member who sees it
@@ -26,16 +27,44 @@ class Delivery:
     turn: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What members' messages need beyond the session: their names and zones, the length
+    of a whole session (a booking's end), and now (an invitation's stamp)."""
+
+    names: Mapping[UserRef, str]
+    zones: tuple[str, ...]
+    length: timedelta
+    now: datetime
+
+
 def for_transition(
-    s: Session, effects, names, bank: QuestionBank, ratings: Mapping[int, Sequence[Rating]]
+    s: Session,
+    effects,
+    ctx: Context,
+    bank: QuestionBank,
+    ratings: Mapping[int, Sequence[Rating]],
+    before: Session | None = None,
 ) -> list[Delivery]:
-    """``ratings``: the candidate's ratings of each turn whose feedback closed."""
+    """``ratings``: the candidate's ratings of each turn whose feedback closed; ``before``:
+    the session before the transition (a cancelled invitation keeps its booked time)."""
     out: list[Delivery] = []
+    names = ctx.names
     if s.space is None:
         return out
     for e in effects:
         if isinstance(e, sessions.PhaseEntered):
-            out += _phase(s, e, names, bank)
+            out += _phase(s, e, ctx, bank)
+        elif isinstance(e, sessions.SlotProposed):
+            msg = booking_notes.slot_proposed(s, e.number, names, ctx.zones)
+            out.append(Delivery("post", s.space, msg))
+        elif isinstance(e, sessions.Booked):
+            msg = booking_notes.booked(s, names, ctx.zones, ctx.length, ctx.now)
+            out.append(Delivery("post", s.space, msg))
+        elif isinstance(e, sessions.InvitationCancelled):
+            starts = (before.starts_at if before else None) or s.starts_at or ctx.now
+            msg = booking_notes.invitation_cancelled(s, names, starts, ctx.now)
+            out.append(Delivery("post", s.space, msg))
         elif isinstance(e, sessions.AttendanceSettled) and e.absent and not s.phase.terminal:
             out.append(Delivery("post", s.space, notices.going_on(e.present, e.absent, names)))
         elif isinstance(e, sessions.StoodUp):
@@ -54,11 +83,16 @@ def for_transition(
         elif isinstance(e, sessions.Ended):
             out.append(Delivery("post", s.space, presenter.ended(s, names)))
             out.append(Delivery("close", s.space))
+            if s.voice is not None:
+                out.append(Delivery("close_voice", s.voice))
     return out
 
 
-def _phase(s: Session, e: sessions.PhaseEntered, names, bank: QuestionBank) -> list[Delivery]:
-    space = s.space
+def _phase(s: Session, e: sessions.PhaseEntered, ctx: Context, bank) -> list[Delivery]:
+    space, names = s.space, ctx.names
+    if e.phase is Phase.BOOKING:
+        msg = booking_notes.booking_open(s, names, ctx.zones, ctx.length)
+        return [Delivery("post", space, msg)]
     if e.phase is Phase.INTRO:
         return [Delivery("post", space, presenter.welcome(s, names))]
     if e.phase is Phase.PREP:

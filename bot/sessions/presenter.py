@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from bot import actions
-from bot.messages import DEADLINE, SCORE_EMOJIS, Button, Choice, Field, Form, OutMessage
+from bot.messages import DEADLINE, SCORE_EMOJIS, Button, Choice, Field, Form, OutMessage, at
 from bot.model import Phase, Question, Rubric, Session, UserRef
 
 JOIN_EMOJI = "✋"
@@ -37,7 +37,7 @@ def signup(starts_at: datetime) -> OutMessage:
         kind="signup",
         title="Mock interview round",
         text=(
-            f"This week's practice round starts {DEADLINE}: everyone who joined is paired then. "
+            f"This week's practice round starts {at(starts_at)}: everyone who joined is paired then. "
             f"Press Join or react {JOIN_EMOJI} to take part; use /mock join to pick "
             "your track, level and timezone."
         ),
@@ -50,11 +50,13 @@ def signup(starts_at: datetime) -> OutMessage:
 def welcome(session: Session, names: Names) -> OutMessage:
     people = ", ".join(names[m] for m in session.members)
     order = "\n".join(_turn_header(session, i, names) for i in range(len(session.turns)))
+    place = f"Where to talk: {session.place}.\n" if session.place else ""
+    hello = "It is time" if session.sequence else "This space is yours for this round"
     return OutMessage(
         kind="timer",
         title="Your mock interview",
         text=(
-            f"Welcome {people}! This space is yours for this round.\n{order}\n"
+            f"Welcome {people}! {hello}.\n{order}\n{place}"
             f'Press "I\'m here" when you are ready; we start when everyone is. Whoever has not '
             f"pressed it when the intro ends ({DEADLINE}) is recorded as a no-show, and the others "
             "go on (or get a rematch)."
@@ -172,9 +174,16 @@ def ended(session: Session, names: Names) -> OutMessage:
         Phase.DONE: "✅ Session complete: well done, everyone! See /mock stats for your progress.",
         Phase.CANCELLED: f"Session cancelled{f' by {by}' if by else ''}.",
         Phase.NO_SHOW: (
-            f"Session ended: {away} did not come (recorded as a no-show)."
+            f"Session ended: {away} never answered a proposed time in this round's window "
+            "(recorded as a no-show)."
+            if session.window_ends_at and not session.starts_at and session.absent
+            else f"Session ended: {away} did not come (recorded as a no-show)."
             if len(session.absent) < len(session.members)
             else 'Session ended: nobody pressed "I\'m here" in time.'
+        ),
+        Phase.NOT_MET: (
+            "This round's window ended with no time booked: the session is closed as "
+            '"did not meet" (not a no-show). You are paired again next round.'
         ),
     }
     return OutMessage(kind="info", text=texts[session.phase])

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.messages import Button, OutMessage
+from bot.messages import Attachment, Button, OutMessage
 from bot.model import (
     ChannelRef,
     CommunityConfig,
     Member,
     Phase,
+    Proposal,
     Round,
     Schedule,
     Session,
@@ -49,6 +51,7 @@ def member_from_row(row: Mapping[str, Any]) -> Member:
         slot=row["slot"] or 1,
         hide_from_board=bool(row["hide_from_board"]),
         stats_private=bool(row["stats_private"]),
+        availability=row["availability"],
     )
 
 
@@ -74,6 +77,20 @@ def session_from_row(row: Mapping[str, Any]) -> Session:
         ended_by=user(c, row["ended_by"]) if row["ended_by"] else None,
         absent=frozenset(user(c, m) for m in row["absent"] or ()),
         phase_started_at=row["phase_started_at"],
+        proposals=tuple(
+            Proposal(
+                datetime.fromisoformat(at),
+                frozenset(user(c, m) for m in accepted),
+                user(c, by) if by else None,
+            )
+            for at, accepted, by in row["proposals"] or ()
+        ),
+        starts_at=row["starts_at"],
+        window_ends_at=row["window_ends_at"],
+        answered=frozenset(user(c, m) for m in row["answered"] or ()),
+        sequence=row["sequence"] or 0,
+        place=row["place"],
+        voice=channel(c, row["voice"]) if row["voice"] else None,
     )
 
 
@@ -94,6 +111,16 @@ def session_to_row(s: Session) -> dict[str, Any]:
         "ended_by": s.ended_by.id if s.ended_by else None,
         "absent": sorted(m.id for m in s.absent),
         "phase_started_at": s.phase_started_at,
+        "proposals": [
+            [p.at.isoformat(), sorted(m.id for m in p.accepted), p.by.id if p.by else None]
+            for p in s.proposals
+        ],
+        "starts_at": s.starts_at,
+        "window_ends_at": s.window_ends_at,
+        "answered": sorted(m.id for m in s.answered),
+        "sequence": s.sequence,
+        "place": s.place,
+        "voice": s.voice.id if s.voice else None,
     }
 
 
@@ -159,6 +186,10 @@ def config_to_json(cfg: CommunityConfig) -> dict[str, Any]:
         "noshow_pause": cfg.noshow_pause,
         "organiser_role": cfg.organiser_role,
         "report_channel": cfg.report_channel.id if cfg.report_channel else None,
+        "meet": cfg.meet,
+        "window_days": cfg.window_days,
+        "meeting": cfg.meeting,
+        "voice_category": cfg.voice_category.id if cfg.voice_category else None,
     }
 
 
@@ -181,6 +212,13 @@ def config_from_json(community: str, data: Mapping[str, Any]) -> CommunityConfig
         noshow_pause=data.get("noshow_pause", 2),
         organiser_role=data.get("organiser_role"),
         report_channel=channel(community, report) if report else None,
+        # communities saved before window mode keep meeting at the round time
+        meet=data.get("meet", "live"),
+        window_days=data.get("window_days", 6),
+        meeting=data.get("meeting"),
+        voice_category=channel(community, data["voice_category"])
+        if data.get("voice_category")
+        else None,
     )
 
 
@@ -196,6 +234,8 @@ def message_to_json(msg: OutMessage | None) -> dict[str, Any] | None:
         "deadline": msg.deadline.isoformat() if msg.deadline else None,
         "mentions": [m.id for m in msg.mentions],
         "kind": msg.kind,
+        "zones": list(msg.zones),
+        "files": [[f.name, base64.b64encode(f.data).decode(), f.mime] for f in msg.files],
     }
 
 
@@ -211,4 +251,9 @@ def message_from_json(community: str, data: Mapping[str, Any] | None) -> OutMess
         deadline=datetime.fromisoformat(data["deadline"]) if data["deadline"] else None,
         mentions=tuple(user(community, m) for m in data["mentions"]),
         kind=data["kind"],
+        zones=tuple(data.get("zones", ())),
+        files=tuple(
+            Attachment(name, base64.b64decode(blob), mime)
+            for name, blob, mime in data.get("files", ())
+        ),
     )

@@ -77,6 +77,11 @@ def _v6(conn: Connection) -> None:
     _add_columns(conn, schema.VERSION_6_COLUMNS)
 
 
+def _v7(conn: Connection) -> None:
+    """Window mode: members' availability, and each session's booking and place to talk."""
+    _add_columns(conn, schema.VERSION_7_COLUMNS)
+
+
 def _add_columns(conn: Connection, columns) -> None:
     inspector = inspect(conn)
     for column in columns:
@@ -94,6 +99,7 @@ MIGRATIONS: list[tuple[int, Step]] = [
     (4, _v4),
     (5, _v5),
     (6, _v6),
+    (7, _v7),
 ]
 SUMMARIES_SINCE = 2
 

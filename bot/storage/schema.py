@@ -73,6 +73,7 @@ members = Table(
     Column("slot", Integer),  # added in version 5
     Column("hide_from_board", Boolean),  # added in version 5
     Column("stats_private", Boolean),  # added in version 5
+    Column("availability", String(400)),  # added in version 7
 )
 
 rounds = Table(
@@ -107,6 +108,14 @@ sessions = Table(
     Column("ended_by", String(100)),
     Column("absent", JSON),  # added in version 4
     Column("phase_started_at", UTCDateTime),  # added in version 4
+    # window mode's booking, added in version 7
+    Column("proposals", JSON),
+    Column("starts_at", UTCDateTime),
+    Column("window_ends_at", UTCDateTime),
+    Column("answered", JSON),
+    Column("sequence", Integer),
+    Column("place", String(400)),
+    Column("voice", String(100)),
     Index("ix_sessions_community_phase", "community", "phase"),
 )
 
@@ -270,3 +279,13 @@ VERSION_5_COLUMNS = (
 )
 
 VERSION_6_COLUMNS = (outbox.c.tried_at,)
+VERSION_7_COLUMNS = (
+    members.c.availability,
+    sessions.c.proposals,
+    sessions.c.starts_at,
+    sessions.c.window_ends_at,
+    sessions.c.answered,
+    sessions.c.sequence,
+    sessions.c.place,
+    sessions.c.voice,
+)

@@ -48,7 +48,9 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore):
                     select(t.communities.c.config).where(t.communities.c.community == community)
                 )
             ).first()
-        return codec.config_from_json(community, row[0]) if row else CommunityConfig(community)
+        if row:
+            return codec.config_from_json(community, row[0])
+        return CommunityConfig(community, meet=self.meet_default)
 
     async def save_config(self, cfg: CommunityConfig) -> None:
         values = {"community": cfg.community, "config": codec.config_to_json(cfg)}
@@ -84,6 +86,7 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore):
             "slot": m.slot,
             "hide_from_board": m.hide_from_board,
             "stats_private": m.stats_private,
+            "availability": m.availability,
         }
         async with self._write() as conn:
             await conn.execute(self._upsert(t.members, values, ["community", "user_id"]))
@@ -106,6 +109,16 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore):
                 select(m.user_id, m.name).where(m.community == community, m.user_id.in_(list(ids)))
             )
             return {r.user_id: r.name for r in rows}
+
+    async def member_zones(self, community: str, ids: Sequence[str]) -> dict[str, str]:
+        m = t.members.c
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(m.user_id, m.timezone).where(
+                    m.community == community, m.user_id.in_(list(ids))
+                )
+            )
+            return {r.user_id: r.timezone for r in rows}
 
     async def role_history(self, community: str) -> dict[str, tuple[int, int, datetime | None]]:
         """member id -> (times interviewer, times candidate, last time in a trio)."""

@@ -85,6 +85,7 @@ _current: ContextVar[_Unit | None] = ContextVar("mockround_unit", default=None)
 class SqlEngine:
     def __init__(self, url: str) -> None:
         self.url = url
+        self.meet_default = "window"  # a new community's way to meet (Settings.meet_default)
         if url.startswith("sqlite"):
             path = url.split(":///", 1)[1] if ":///" in url else ""
             if path and path != ":memory:":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import actions
+from bot import actions, syntax
 from bot import commands as c
 from bot.model import ChannelRef, UserRef
 
@@ -12,7 +12,7 @@ ME = UserRef("console", "w", "me")
 
 
 def parse(text: str, **kw):
-    return c.parse_text(text, actor=ME, **kw)
+    return syntax.parse_text(text, actor=ME, **kw)
 
 
 def test_join_by_keywords_or_position():

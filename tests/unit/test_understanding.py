@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import commands as c
-from bot import timezones
+from bot import syntax, timezones
 from bot.help_text import HELP, help_message
 from bot.model import UserRef
 
@@ -69,7 +69,7 @@ def test_zone_suggestions_for_a_prefix():
 
 
 def parse(text: str) -> c.Command:
-    return c.parse_text(text, actor=ME, resolve_member=lambda t: UserRef("console", "w", "bob"))
+    return syntax.parse_text(text, actor=ME, resolve_member=lambda t: UserRef("console", "w", "bob"))
 
 
 @pytest.mark.parametrize(
@@ -127,7 +127,7 @@ def test_typos_get_a_suggestion(typed, answer):
 
 
 def test_help_gives_every_command_a_line_and_lists_the_tracks():
-    assert set(HELP) == set(c.USAGE)
+    assert set(HELP) == set(syntax.USAGE)
     member = help_message(False, ("behavioral", "coding"))
     assert "Tracks: behavioral, coding" in member.text
     assert all(desc for _, desc in member.fields)

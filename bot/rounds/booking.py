@@ -1,0 +1,87 @@
+"""Window mode at the moment a pair's space opens: the times proposed inside everyone's
+availability, the window's end, and the place to talk (a private voice channel, the
+community's meeting link, a huddle in the space)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot import availability
+from bot.model import CommunityConfig, Member, Session
+from bot.ports import ChatPort
+
+SLOTS = 3
+FIRST_AFTER = timedelta(hours=2)  # the earliest proposal leaves time to see it and plan
+STEP = timedelta(minutes=30)
+DEFAULT_MEETING = "https://meet.jit.si/mockround-{session}"  # proposals start on the hour or the half hour
+
+
+def window_end(cfg: CommunityConfig, s: Session, now: datetime) -> datetime:
+    """From the session's creation, so a space reopened after a crash keeps its window."""
+    return (s.created_at or now) + timedelta(days=cfg.window_days)
+
+
+def proposals(
+    members: Sequence[Member], start: datetime, end: datetime, length: timedelta
+) -> tuple[datetime, ...]:
+    """Up to ``SLOTS`` starts inside everyone's availability, each with room for a whole
+    session, spread over the window: the first that fits in each third of it, then any."""
+    start = _round_up(start + FIRST_AFTER)
+    free = availability.common(
+        [availability.intervals(availability.of(m.availability), m.timezone, start, end) for m in members]
+    )
+    starts: list[datetime] = []
+    for a, b in free:
+        at = _round_up(a)
+        while at + length <= b:
+            starts.append(at)
+            at += STEP
+    if not starts:
+        return ()
+    third = (end - start) / SLOTS
+    chosen: list[datetime] = []
+    for k in range(SLOTS):
+        lo, hi = start + third * k, start + third * (k + 1)
+        pick = next((at for at in starts if lo <= at < hi and _apart(at, chosen, length)), None)
+        if pick is not None:
+            chosen.append(pick)
+    for at in starts:  # a narrow overlap: fill from what is left, still apart
+        if len(chosen) >= SLOTS:
+            break
+        if _apart(at, chosen, length):
+            chosen.append(at)
+    return tuple(sorted(chosen))
+
+
+def _apart(at: datetime, chosen: list[datetime], length: timedelta) -> bool:
+    return all(abs(at - c) >= length for c in chosen)
+
+
+def _round_up(at: datetime) -> datetime:
+    base = at.replace(second=0, microsecond=0, minute=0)
+    while base < at:
+        base += STEP
+    return base
+
+
+def meeting_link(template: str) -> str:
+    """The community's link with ``{session}`` replaced by an id nobody can guess."""
+    return template.replace("{session}", secrets.token_urlsafe(12).replace("_", "x"))
+
+
+async def place_to_talk(
+    chat: ChatPort, cfg: CommunityConfig, users, title: str, *, reopening: bool
+):
+    """(place, voice channel): the community's meeting link if it set one; else a private
+    voice channel where the platform can open one; else a huddle in the space where the
+    platform has them; else a meeting link nobody can guess on a public Jitsi server."""
+    if cfg.meeting:
+        return meeting_link(cfg.meeting), None
+    room = await chat.open_voice(cfg.voice_category, users, title, reopening=reopening)
+    if room is not None:
+        return f"your private voice channel {room.link}", room.channel
+    if chat.capabilities.huddles:
+        return "a huddle in this conversation (the headphones button at its top)", None
+    return meeting_link(DEFAULT_MEETING), None
