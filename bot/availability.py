@@ -171,10 +171,7 @@ def common(each: list[list[Interval]]) -> list[Interval]:
     shared = each[0]
     for other in each[1:]:
         shared = [
-            (max(a, c), min(b, d))
-            for a, b in shared
-            for c, d in other
-            if max(a, c) < min(b, d)
+            (max(a, c), min(b, d)) for a, b in shared for c, d in other if max(a, c) < min(b, d)
         ]
     return shared
 

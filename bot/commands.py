@@ -218,6 +218,8 @@ ADMIN_COMMANDS = (
     ShowMembers,
     RemoveMember,
 )
+
+
 def quote(value: object, limit: int = 100) -> str:
     """What was typed, short enough to repeat in a one-line answer."""
     text = str(value)

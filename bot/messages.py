@@ -29,6 +29,8 @@ def at(when: datetime) -> str:
 def moments(text: str, show) -> str:
     """Replace each ``at()`` token with ``show(datetime)``."""
     return MOMENT.sub(lambda m: show(datetime.fromtimestamp(int(m.group(1)), UTC)), text)
+
+
 SCORE_EMOJIS: tuple[str, ...] = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
 
 

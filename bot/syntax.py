@@ -243,7 +243,13 @@ def parse_text(
 
 
 HERE_PHRASES = ("i'm here", "im here", "i am here", "here")
-ALIASES = {"avail": "availability", "unpause": "resume", "back": "resume", "me": "status", "lb": "leaderboard"}
+ALIASES = {
+    "avail": "availability",
+    "unpause": "resume",
+    "back": "resume",
+    "me": "status",
+    "lb": "leaderboard",
+}
 
 
 def unknown_command(name: str) -> str:

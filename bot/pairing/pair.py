@@ -24,7 +24,7 @@ from datetime import datetime
 
 from bot.pairing.match import match
 from bot.pairing.trio import ENUMERATE, attach, best_third, make_trio
-from bot.pairing.weights import Scorer, repeat_penalties
+from bot.pairing.weights import Scorer, alone_in_their_hours, repeat_penalties
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Candidate:
     candidated: int = 0  # times this member was candidate so far
     last_sat_out: datetime | None = None  # last time in a trio: favour others for the trio
     reliability: float = 1.0  # share of sessions attended: reliable members meet each other
+    free: int = 0  # window mode: bit i = free the whole hour i of the window (0: live mode)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ class Pairing:
 
 
 TRIO_TRIES = 16  # leftovers tried as the trio's third before the rest are told why
+NO_SHARED_HOURS = (
+    "your availability shares no hour with anyone else's in this round's window: "
+    "widen it with /mock availability (for example evenings or a weekend day)"
+)
 LEVEL_WORDS = {0: "the same level", 1: "one level", 2: "two levels"}
 
 
@@ -102,6 +107,10 @@ def pair(
     # the seed decides the order members are considered in, so equal scores break differently
     rng = random.Random(seed)
     rng.shuffle(unique)
+    if any(c.free for c in unique):
+        alone = set(alone_in_their_hours([c.free for c in unique]))
+        unplaced += [Unplaced(unique[i].id, NO_SHARED_HOURS) for i in sorted(alone)]
+        unique = [c for i, c in enumerate(unique) if i not in alone]
     penalties = repeat_penalties(history, seen, now, rules)
     parts: dict[str, list[Candidate]] = defaultdict(list)
     for c in unique:

@@ -44,6 +44,33 @@ def waking_overlap_hours(offset_a: float | np.ndarray, offset_b: float | np.ndar
     return np.maximum(0.0, WAKING_HOURS - diff) + np.maximum(0.0, diff - (24.0 - WAKING_HOURS))
 
 
+ENOUGH_FREE_HOURS = 6  # shared free hours beyond this add nothing: three slots fit already
+
+
+def free_overlap_scores(masks: Sequence[int], weight: int) -> np.ndarray:
+    """Scores of every pair of availability masks (bit = a free hour in the window): more
+    shared hours score higher, up to enough for three proposals; none shared is heavily
+    penalised, since such a pair could only meet outside what both said."""
+    n = len(masks)
+    out = np.empty((n, n), dtype=np.int64)
+    for i, a in enumerate(masks):
+        for j in range(i, n):
+            shared = (a & masks[j]).bit_count()
+            score = round(weight * min(shared, ENOUGH_FREE_HOURS) / ENOUGH_FREE_HOURS)
+            out[i, j] = out[j, i] = score if shared else -3 * weight
+    return out
+
+
+def alone_in_their_hours(masks: Sequence[int]) -> list[int]:
+    """Positions of members whose free hours nobody else shares (an empty mask included)."""
+    n = len(masks)
+    before, after = [0] * (n + 1), [0] * (n + 1)
+    for i in range(n):
+        before[i + 1] = before[i] | masks[i]
+        after[n - 1 - i] = after[n - i] | masks[n - 1 - i]
+    return [i for i in range(n) if not masks[i] & (before[i] | after[i + 1])]
+
+
 def level_of(level: str) -> int:
     return LEVEL_INDEX.get(level, 1)  # an unknown level is treated as mid: it fits everyone
 
@@ -100,15 +127,23 @@ class Scorer:
         self.met = met
         # zone and level take few values: score every (zone, level) class pair once and
         # gather, instead of recomputing overlaps for each of the block's pairs
-        zones, zone_of = np.unique(self.offsets, return_inverse=True)
         levels = len(LEVEL_INDEX)
+        if any(c.free for c in candidates):
+            # window mode: the hours both are free inside the window, not generic waking hours
+            masks = sorted({c.free for c in candidates})
+            index = {m: k for k, m in enumerate(masks)}
+            zone_of = np.array([index[c.free] for c in candidates], dtype=np.int64)
+            tz = free_overlap_scores(masks, rules.timezone_weight)
+        else:
+            zones, zone_of = np.unique(self.offsets, return_inverse=True)
+            overlap = waking_overlap_hours(zones[:, None], zones[None, :])
+            tz = np.rint(rules.timezone_weight * overlap / WAKING_HOURS).astype(np.int64)
+        classes = tz.shape[0]
         self.klass = zone_of.astype(np.int64) * levels + self.levels
-        overlap = waking_overlap_hours(zones[:, None], zones[None, :])
-        tz = np.rint(rules.timezone_weight * overlap / WAKING_HOURS).astype(np.int64)
         gap = np.abs(np.arange(levels)[:, None] - np.arange(levels)[None, :])
         fit = np.where(gap > rules.level_gap, NEG, rules.level_weight * (1 - gap))
         self.table = (tz[:, None, :, None] + fit[None, :, None, :]).reshape(
-            len(zones) * levels, len(zones) * levels
+            classes * levels, classes * levels
         )
 
     def penalty(self, i: int, j: int) -> int:

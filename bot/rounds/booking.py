@@ -15,12 +15,32 @@ from bot.ports import ChatPort
 SLOTS = 3
 FIRST_AFTER = timedelta(hours=2)  # the earliest proposal leaves time to see it and plan
 STEP = timedelta(minutes=30)
-DEFAULT_MEETING = "https://meet.jit.si/mockround-{session}"  # proposals start on the hour or the half hour
+DEFAULT_MEETING = (
+    "https://meet.jit.si/mockround-{session}"  # proposals start on the hour or the half hour
+)
 
 
 def window_end(cfg: CommunityConfig, s: Session, now: datetime) -> datetime:
     """From the session's creation, so a space reopened after a crash keeps its window."""
     return (s.created_at or now) + timedelta(days=cfg.window_days)
+
+
+def free_hours(cfg: CommunityConfig, members: Sequence[Member], now: datetime) -> dict[str, int]:
+    """Window mode: each member's free hours in the coming window, as a mask the pairing
+    compares (members with the same availability and zone share one computation)."""
+    if cfg.meet != "window":
+        return {}
+    start, hours = _round_up(now + FIRST_AFTER), cfg.window_days * 24
+    masks: dict[tuple[str | None, str], int] = {}
+    out = {}
+    for m in members:
+        key = (m.availability, m.timezone)
+        if key not in masks:
+            masks[key] = availability.hour_mask(
+                availability.of(m.availability), m.timezone, start, hours
+            )
+        out[m.user.id] = masks[key]
+    return out
 
 
 def proposals(
@@ -30,7 +50,10 @@ def proposals(
     session, spread over the window: the first that fits in each third of it, then any."""
     start = _round_up(start + FIRST_AFTER)
     free = availability.common(
-        [availability.intervals(availability.of(m.availability), m.timezone, start, end) for m in members]
+        [
+            availability.intervals(availability.of(m.availability), m.timezone, start, end)
+            for m in members
+        ]
     )
     starts: list[datetime] = []
     for a, b in free:

@@ -120,6 +120,7 @@ class Rounds:
         return rnd, built
 
     async def _pair(self, cfg, members: list[Member], seed: int, now: datetime):
+        free = booking.free_hours(cfg, members, now)
         roles = await self.store.role_history(cfg.community)
         attendance = await self.store.attendance_of(cfg.community, [m.user.id for m in members])
         candidates = [
@@ -130,6 +131,7 @@ class Rounds:
                 m.track,
                 *roles.get(m.user.id, (0, 0, None)),
                 reliability=attendance.get(m.user.id, Attendance()).reliability,
+                free=free.get(m.user.id, 0),
             )
             for m in members
         ]
@@ -191,7 +193,9 @@ class Rounds:
             try:
                 names = await self.practice.names(s)
                 title = ("Mock interview: " + " & ".join(names[m] for m in s.members))[:90]
-                space = await self.chat.open_pair_space(where, s.members, title, reopening=reopening)
+                space = await self.chat.open_pair_space(
+                    where, s.members, title, reopening=reopening
+                )
                 await self.practice.apply(s.id, await self._opened(s, space, title, reopening))
             except InvalidTransition:
                 continue  # opened meanwhile

@@ -39,7 +39,9 @@ def booking_open(s: Session, names: Names, zones: Sequence[str], length: timedel
     ends = at(s.window_ends_at) if s.window_ends_at else "the end of the round"
     again = s.sequence > 0
     lines = [
-        "Booking is open again: pick a new time." if again else (
+        "Booking is open again: pick a new time."
+        if again
+        else (
             f"Welcome {_who(s.members, names)}! This space is yours for this round: you have "
             f"until {ends} to meet for about {_minutes(length)} minutes."
         ),
@@ -137,7 +139,7 @@ def reminder(s: Session, names: Names, zones: Sequence[str], lead: timedelta) ->
         title="Reminder",
         text=(
             f"⏰ Your mock interview starts {soon}: {at(s.starts_at)}. {where(s)}\n"
-            "Press \"I'm here\" in this space when it begins."
+            'Press "I\'m here" in this space when it begins.'
         ),
         mentions=s.members,
         zones=tuple(zones),

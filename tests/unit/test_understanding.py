@@ -69,7 +69,9 @@ def test_zone_suggestions_for_a_prefix():
 
 
 def parse(text: str) -> c.Command:
-    return syntax.parse_text(text, actor=ME, resolve_member=lambda t: UserRef("console", "w", "bob"))
+    return syntax.parse_text(
+        text, actor=ME, resolve_member=lambda t: UserRef("console", "w", "bob")
+    )
 
 
 @pytest.mark.parametrize(
