@@ -89,13 +89,13 @@ def group_id(value: str) -> str:
     raise BadInput(f"organiser must be a role or user group (mention it), not '{quote(v, 40)}'")
 
 
-def channel_ref(value: str, community: str) -> ChannelRef:
+def channel_ref(value: str, community: str, setting: str = "reports") -> ChannelRef:
     """A channel mention or id, in the community's workspace."""
     v = value.strip().lstrip("#")
     m = _MENTION.match(value.strip())
     ident = m.group(1) if m else v
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", ident):
-        raise BadInput(f"reports must name a channel (mention it), not '{quote(value, 40)}'")
+        raise BadInput(f"{setting} must name a channel (mention it), not '{quote(value, 40)}'")
     platform, _, workspace = community.partition(":")
     return ChannelRef(platform, workspace, ident)
 

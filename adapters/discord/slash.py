@@ -209,6 +209,27 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
         )
         await answers.command(interaction, build)
 
+    @group.command(name="availability", description="When I can meet, in my own time")
+    @app_commands.describe(ranges="e.g. mon-fri 18:00-22:00, sat 10:00-14:00 (empty: show mine)")
+    async def availability(interaction: discord.Interaction, ranges: str | None = None) -> None:
+        await answers.command(interaction, c.SetAvailability, text=ranges)
+
+    # Discord allows 25 subcommands in a group: booking's three share one subgroup
+    book = app_commands.Group(name="book", description="Book my session's time", parent=group)
+
+    @book.command(name="accept", description="Accept a proposed slot (or press its button)")
+    async def accept(interaction: discord.Interaction, slot: int) -> None:
+        await answers.command(interaction, c.AcceptSlot, number=str(slot))
+
+    @book.command(name="propose", description="Offer my partner another time, in my own zone")
+    @app_commands.describe(day="mon..sun, today, tomorrow or YYYY-MM-DD", time="HH:MM")
+    async def propose(interaction: discord.Interaction, day: str, time: str) -> None:
+        await answers.command(interaction, c.ProposeTime, day=day, time=time)
+
+    @book.command(name="reschedule", description="Reopen booking (until an hour before)")
+    async def reschedule(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.Reschedule)
+
     @group.command(name="config", description="Admins: show or change the settings")
     @app_commands.describe(
         prep="Prep minutes",
@@ -223,8 +244,12 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
         noshow_pause="No-shows in the last 4 sessions that pause a member (0: never)",
         organiser="A role whose members run the organiser commands",
         reports="Where round reports go",
+        meet="window: each pair books a time in its window; live: all at the round time",
+        window="Window mode: days a pair has to meet (1-14)",
+        meeting="A meeting link with {session}, e.g. https://meet.jit.si/mockround-{session}",
+        voice="The category pair voice channels go in",
     )
-    @_with_choices(level_gap=("0", "1", "2"), tracks=("apart", "mixed"))
+    @_with_choices(level_gap=("0", "1", "2"), tracks=("apart", "mixed"), meet=("window", "live"))
     async def config(
         interaction: discord.Interaction,
         prep: int | None = None,
@@ -239,8 +264,16 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
         noshow_pause: int | None = None,
         organiser: discord.Role | None = None,
         reports: discord.TextChannel | None = None,
+        meet: str | None = None,
+        window: int | None = None,
+        meeting: str | None = None,
+        voice: discord.CategoryChannel | None = None,
     ) -> None:
         given = dict(
+            meet=meet,
+            window=window,
+            meeting=meeting,
+            voice=voice.id if voice else None,
             grace=grace,
             noshow_pause=noshow_pause,
             organiser=organiser.id if organiser else None,

@@ -137,7 +137,7 @@ class CommunityAdmin:
         if key == "voice":
             if value.lower() in ("none", "off"):
                 return {"voice_category": None}
-            return {"voice_category": validation.channel_ref(value, community)}
+            return {"voice_category": validation.channel_ref(value, community, "voice")}
         if key == "reports":
             if value.lower() in ("none", "off"):
                 return {"report_channel": None}

@@ -109,7 +109,7 @@ class Rounds:
         await self.store.create_round(rnd, built, tracks)  # Conflict: someone got there first
 
         async def announce() -> None:
-            await self.open_spaces(built, where)
+            await self.open_spaces(built, where, kind=kind)
             for member_id, reason in unplaced.items():
                 try:
                     await self.chat.send(by_id[member_id].user, _unplaced_message(reason))
@@ -187,7 +187,12 @@ class Rounds:
         raise InvalidTransition("no question packs are enabled: /mock config packs=all")
 
     async def open_spaces(
-        self, built: list[Session], where: ChannelRef | None, *, reopening: bool = False
+        self,
+        built: list[Session],
+        where: ChannelRef | None,
+        *,
+        reopening: bool = False,
+        kind: str = "weekly",
     ) -> None:
         for s in built:
             try:
@@ -196,16 +201,18 @@ class Rounds:
                 space = await self.chat.open_pair_space(
                     where, s.members, title, reopening=reopening
                 )
-                await self.practice.apply(s.id, await self._opened(s, space, title, reopening))
+                opened = await self._opened(s, space, title, reopening, kind)
+                await self.practice.apply(s.id, opened)
             except InvalidTransition:
                 continue  # opened meanwhile
             except Exception:
                 log.exception("could not open a space for session %s; it stays paired", s.id)
 
-    async def _opened(self, s: Session, space: ChannelRef, title: str, reopening: bool):
-        """The space is open: in window mode, the times to propose and where to talk."""
+    async def _opened(self, s: Session, space: ChannelRef, title: str, reopening: bool, kind):
+        """The space is open: in window mode, the times to propose and where to talk. A pair
+        made on demand meets now: both asked for a partner at this moment."""
         cfg = await self.store.get_config(s.community)
-        if cfg.meet != "window":
+        if cfg.meet != "window" or kind == "on_demand":
             return SpaceOpened(space)
         place, voice = await booking.place_to_talk(
             self.chat, cfg, s.members, title, reopening=reopening
@@ -232,7 +239,7 @@ class Rounds:
         slot = cfg.slot(rnd.slot) or cfg.schedule
         where = rnd.channel or (slot.channel if slot else None)
         # a crash may have come between opening a space and saving it
-        await self.open_spaces(pending, where, reopening=True)
+        await self.open_spaces(pending, where, reopening=True, kind=rnd.kind)
 
     async def cancel(self, rnd: Round) -> int:
         live = [s for s in await self.store.round_sessions(rnd.id) if not s.phase.terminal]

@@ -105,6 +105,7 @@ class FakeDiscord(InteractionsMixin):
         self.member_roles: dict[int, list[int]] = {}
         self.admin_role = p.snowflake()
         self.organiser_role = p.snowflake()  # a role with no server rights
+        self.bot_role = p.snowflake()
         self.nonces: dict[tuple[int, str], int] = {}  # (channel, enforced nonce) -> message
         self.channels: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[str, Any]] = {}
@@ -114,6 +115,9 @@ class FakeDiscord(InteractionsMixin):
         self.dm_by_user: dict[int, int] = {}
         self.closed_dms: set[int] = set()
         self.threadless_channels: set[int] = set()
+        self.bot_manages_channels = True  # the bot's role has Manage Channels (voice rooms)
+        self.deleted_channels: list[dict[str, Any]] = []
+        self.files: dict[int, dict[str, bytes]] = {}  # message id -> its attachments' bytes
         self.edits: list[int] = []
         self.commands: list[dict[str, Any]] = []
         self.interactions: dict[int, FakeInteraction] = {}
@@ -161,6 +165,14 @@ class FakeDiscord(InteractionsMixin):
         self.channels[cid] = p.text_channel(cid, self.guild_id, name)
         return cid
 
+    def add_category(self, name: str) -> int:
+        cid = p.snowflake()
+        self.channels[cid] = dict(p.text_channel(cid, self.guild_id, name), type=4)
+        return cid
+
+    def voice_channels(self) -> list[dict[str, Any]]:
+        return [c for c in self.channels.values() if c["type"] == 2]
+
     def add_member(
         self, name: str, *, admin: bool = False, organiser: bool = False, uid: int | None = None
     ) -> int:
@@ -184,8 +196,11 @@ class FakeDiscord(InteractionsMixin):
             p.role(self.organiser_role, "Mock organisers", p.MEMBER_PERMISSIONS, 2),
         ]
         members = [self.member_payload(u) for u in self.member_roles]
-        members.append(p.member(self.bot_user, roles=[], permissions=p.MEMBER_PERMISSIONS))
-        guild_channels = [c for c in self.channels.values() if c["type"] == 0]
+        if self.bot_manages_channels:
+            roles.append(p.role(self.bot_role, "mockround", p.MANAGE_CHANNELS, 3))
+        bot_roles = [self.bot_role] if self.bot_manages_channels else []
+        members.append(p.member(self.bot_user, roles=bot_roles, permissions=p.MEMBER_PERMISSIONS))
+        guild_channels = [c for c in self.channels.values() if c["type"] in (0, 2, 4)]
         return p.guild(self.guild_id, self.owner_id, guild_channels, roles, members)
 
     def _ready(self, session_id: str) -> dict[str, Any]:
@@ -292,6 +307,8 @@ class FakeDiscord(InteractionsMixin):
         channel = self.channels.get(cid, {})
         guild = self.guild_id if channel.get("type") != 1 else None
         msg = p.message(mid, cid, self.bot_user, body, guild)
+        if body.get("_files"):
+            self.files[mid] = dict(body["_files"])
         if ephemeral:
             msg["flags"] |= 64
         else:

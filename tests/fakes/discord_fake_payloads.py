@@ -8,6 +8,7 @@ from typing import Any
 STAMP = "2026-01-05T17:00:00+00:00"
 
 MANAGE_GUILD = 1 << 5
+MANAGE_CHANNELS = 1 << 4
 # what a plain member may do in a text channel: view, send, add reactions, use slash commands
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 6) | (1 << 31) | (1 << 38)
 
@@ -118,7 +119,13 @@ def message(
         "embeds": body.get("embeds") or [],
         "components": body.get("components") or [],
         "attachments": [
-            {"id": str(snowflake()), "filename": name, "size": len(data)}
+            {
+                "id": (aid := str(snowflake())),
+                "filename": name,
+                "size": len(data),
+                "url": f"https://cdn.invalid/attachments/{channel_id}/{aid}/{name}",
+                "proxy_url": f"https://media.invalid/attachments/{channel_id}/{aid}/{name}",
+            }
             for name, data in (body.get("_files") or {}).items()
         ],
         "mentions": [],

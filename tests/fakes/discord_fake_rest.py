@@ -237,6 +237,35 @@ async def get_channel(fake: FakeDiscord, m: re.Match[str], body: Any) -> Result:
     return (200, channel) if channel else error(404, 10003, "Unknown Channel")
 
 
+@route("POST", r"/guilds/(\d+)/channels")
+async def create_guild_channel(fake: FakeDiscord, m: re.Match[str], body: Any) -> Result:
+    if not fake.bot_manages_channels:
+        return error(403, 50013, "Missing Permissions")
+    cid = p.snowflake()
+    data = dict(
+        p.text_channel(cid, fake.guild_id, body["name"]),
+        type=int(body.get("type", 0)),
+        parent_id=str(body["parent_id"]) if body.get("parent_id") else None,
+        permission_overwrites=body.get("permission_overwrites", []),
+        bitrate=64000,
+        user_limit=0,
+        rtc_region=None,
+    )
+    fake.channels[cid] = data
+    await fake.gateway.dispatch("CHANNEL_CREATE", data)
+    return 201, data
+
+
+@route("DELETE", r"/channels/(\d+)")
+async def delete_channel(fake: FakeDiscord, m: re.Match[str], body: Any) -> Result:
+    channel = fake.channels.pop(int(m.group(1)), None)
+    if channel is None:
+        return error(404, 10003, "Unknown Channel")
+    fake.deleted_channels.append(channel)
+    await fake.gateway.dispatch("CHANNEL_DELETE", channel)
+    return 200, channel
+
+
 @route("PATCH", r"/channels/(\d+)")
 async def edit_channel(fake: FakeDiscord, m: re.Match[str], body: Any) -> Result:
     channel = fake.channels.get(int(m.group(1)))
