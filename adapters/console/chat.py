@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot.localtime import when
+from bot.localtime import clock, when
 from bot.messages import DEADLINE, OutMessage, moments
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.ports import Capabilities, Clock, VoiceRoom
@@ -69,7 +69,8 @@ class ConsoleChat:
         if msg.deadline is not None and DEADLINE in text:
             left = max(0, round((msg.deadline - self.clock.now()).total_seconds() / 60))
             span = f"{left} min" if left < 120 else f"{left // 60} h"
-            text = text.replace(DEADLINE, f"{msg.deadline:%a %H:%M} UTC (in {span})")
+            at = " / ".join(f"{clock(msg.deadline, z)} ({z})" for z in zones)
+            text = text.replace(DEADLINE, f"{at} (in {span})")
         lines = [f"**{msg.title}**"] if msg.title else []
         lines += [text] if text else []
         lines += [f"  {name}: {local(value)}" for name, value in msg.fields]

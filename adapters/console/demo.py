@@ -1,5 +1,10 @@
 """`mockround demo`: a simulated community runs one weekly round on the console adapter.
 
+The round is in window mode, as a new community's would be: members in several zones say
+when they can meet, each pair is proposed times inside both availabilities, books one
+(one member counter-proposes), gets a calendar invitation and reminders, and meets at
+the booked time, where one member of two pairs never turns up.
+
 Everything is real but the people and the clock: the service, the SQLite store (a
 temporary file), the scheduler's persisted timers, the question packs. Members type
 the same commands they would on Discord or Slack; a fake clock jumps from timer to
@@ -14,12 +19,13 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
 
 from adapters.console.chat import ConsoleChat, Entry
-from adapters.console.people import FIRST_NAMES, TIMEZONES
+from adapters.console.people import AVAILABILITY, FIRST_NAMES, TIMEZONES
 from bot import actions
 from bot.app.bootstrap import build
 from bot.app.config import load_settings
@@ -42,6 +48,7 @@ class Person:
     timezone: str
     skill: float  # the simulated answer quality, 1-5
     leniency: float  # how generous this person is as a rater
+    free: str = AVAILABILITY[0]  # when they can meet, in their own zone
 
 
 class Demo:
@@ -129,6 +136,8 @@ class Demo:
     async def run(self) -> None:
         settings = load_settings(database_url=f"sqlite+aiosqlite:///{self.db}")
         self.app = await build(settings, self.chat, clock=self.clock)
+        # the same seed prints the same transcript, meeting links included
+        self.app.rounds.token = lambda: f"demo{self.rng.randrange(16**8):08x}"
         await self.app.start()
         try:
             await self._round()
@@ -149,6 +158,7 @@ class Demo:
                     self.rng.choice(TIMEZONES),
                     skill=self.rng.uniform(2.0, 4.8),
                     leniency=self.rng.uniform(-0.6, 0.6),
+                    free=self.rng.choice(AVAILABILITY),
                 )
             )
 
@@ -157,7 +167,7 @@ class Demo:
         admin = self.people[0]
         self.console.rule(f"mockround demo: {self.n} members, seed {self.seed}")
         await self.say(admin, f"schedule tue 18:00 tz=UTC channel=#{CHANNEL}", admin=True)
-        await self.say(admin, "config reports=organisers", admin=True)
+        await self.say(admin, "config meet=window window=6 reports=organisers", admin=True)
         await self._until(START + timedelta(hours=1))  # the signup post goes out a day ahead
         signup = self.chat.last("signup")
         for i, p in enumerate(self.people):
@@ -170,20 +180,18 @@ class Demo:
                 await self.say(p, f"join track={p.track} level={p.level} tz={p.timezone}")
             else:  # ...the rest type the command
                 await self.say(p, f"join track={p.track} level={p.level} tz={p.timezone}")
+            await self.say(p, f"availability {p.free}")
         await self.say(
             self.people[1], "join level=principal"
         )  # bad input: refused, nothing changes
         await self.say(self.people[2], "round start")  # not an admin: refused
         await self._until(datetime(2026, 3, 3, 18, 0, tzinfo=UTC))  # the scheduled round fires
-        late = self.late = await self._latecomers()
-        for p in self.people:
-            welcome = self._welcome_for(p)
-            if welcome is not None and p not in late:
-                await self.send(
-                    p, actions.decode(welcome, actor=p.user, actor_name=p.name), "presses I'm here"
-                )
-        for p in late:
-            self.console.print(f"[dim]{p.name} does not turn up[/dim]")
+        self.late = await self._latecomers()
+        self.console.rule("each pair books a time in its window")
+        await self._book()
+        for p in self.late:
+            self.console.print(f"[dim]{p.name} will not turn up at the booked time[/dim]")
+        self.console.rule("reminders, then each session at its booked time")
         await self._play()
         self.console.rule("after the round")
         await self._answer_dms()  # the last turns' feedback arrived as the sessions ended
@@ -206,13 +214,41 @@ class Demo:
                 f"{e.at:%a %H:%M}  {e.where:<20} {first}", markup=False, highlight=False
             )
 
-    def _welcome_for(self, p: Person) -> str | None:
-        for e in self.chat.seen_by(p.user.id):
-            if e.msg.title == "Your mock interview":
-                return next(
-                    b.action_id for b in e.msg.buttons if b.action_id.startswith("mr:ready")
-                )
-        return None
+    def _person(self, user: UserRef) -> Person:
+        return next(p for p in self.people if p.user == user)
+
+    async def _book(self) -> None:
+        """Members press the proposed slots that suit them. In the first pair one member
+        offers another time first (in their own zone) and the other accepts it; the two
+        pairs where someone will not come book the same time, so the two stood up can be
+        rematched with each other."""
+        rnd = await self.app.store.latest_round("console:demo")
+        late = {p.user for p in self.late}
+        shared: datetime | None = None
+        for number, s in enumerate(await self.app.store.round_sessions(rnd.id)):
+            if s.phase is not Phase.BOOKING:
+                continue
+            first = self._person(s.members[0])
+            with_late = any(m in late for m in s.members)
+            when = None
+            if with_late and shared is not None:
+                when = shared
+            elif number == 0 or not s.proposals:
+                base = s.proposals[0].at if s.proposals else self.clock.now() + timedelta(days=1)
+                when = base + timedelta(minutes=30)
+            if when is not None:
+                local = when.astimezone(ZoneInfo(first.timezone))
+                await self.say(first, f"propose {local:%Y-%m-%d %H:%M}")
+                s = await self.app.store.get_session(s.id)
+            slot = len(s.proposals) if when is not None or len(s.proposals) == 1 else 2
+            for m in s.members:
+                if m in s.proposals[slot - 1].accepted:
+                    continue
+                p = self._person(m)
+                cmd = actions.decode(actions.accept(s.id, slot), actor=m, actor_name=p.name)
+                await self.send(p, cmd, f"presses Slot {slot} works")
+            if with_late and shared is None:
+                shared = s.proposals[slot - 1].at
 
     async def _until(self, when: datetime) -> None:
         while self.clock.now() < when:
@@ -220,15 +256,18 @@ class Demo:
             await self.app.run_due()
 
     async def _play(self) -> None:
-        """Move the clock a minute at a time; interviewers rate as each feedback phase opens."""
-        for _ in range(24 * 60):
+        """Jump from timer to timer; members act as each phase opens (I'm here at the booked
+        time, interviewers rate as each feedback phase opens)."""
+        for _ in range(5000):
             live = await self._live_sessions()
             if not live:
                 return
             for s in live:
                 await self._act(s)
             await self._answer_dms()
-            self.clock.advance(minutes=1)
+            due = await self.app.store.pending_timers()
+            nxt = min((t.due_at for t in due), default=self.clock.now() + timedelta(minutes=1))
+            self.clock.set(max(nxt, self.clock.now() + timedelta(seconds=1)))
             await self.app.run_due()
 
     async def _live_sessions(self):
@@ -278,7 +317,7 @@ class Demo:
                 )
 
     async def _act(self, s) -> None:
-        if s.phase is Phase.INTRO:  # a rematch's welcome: both come this time
+        if s.phase is Phase.INTRO:  # the booked time (or a rematch): who comes presses I'm here
             for m in s.members:
                 if m not in s.confirmed and m not in {p.user for p in self.late}:
                     p = next(p for p in self.people if p.user == m)

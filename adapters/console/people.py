@@ -39,3 +39,13 @@ TIMEZONES = (
     "Africa/Lagos",
     "Europe/Warsaw",
 )
+
+# when members say they can meet, in their own time: evenings, mornings, lunch, weekends
+AVAILABILITY = (
+    "mon-fri 18:00-22:00, sat-sun 09:00-21:00",
+    "weekdays 07:00-09:00, weekdays 19:00-23:00, sat-sun 08:00-20:00",
+    "daily 12:00-14:00, sat-sun 09:00-22:00",
+    "tue-fri 17:00-22:00, sat-sun 10:00-20:00",
+    "daily 07:00-10:00, daily 19:00-22:00",
+    "mon-sat 18:00-23:00, sun 09:00-18:00",
+)

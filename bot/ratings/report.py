@@ -25,9 +25,10 @@ class RoundReports:
 
     async def build(self, rnd: Round) -> OutMessage:
         cfg = await self.store.get_config(rnd.community)
-        # stood up, then met someone else soon after: a rematch
+        # stood up, then met someone else soon after (in window mode: within the window)
+        soon = timedelta(days=cfg.window_days) if cfg.meet == "window" else timedelta()
         groups = await self.store.round_groups(
-            rnd.id, rnd.created_at, rnd.created_at + REMATCH_WINDOW, NAMED
+            rnd.id, rnd.created_at, rnd.created_at + soon + REMATCH_WINDOW, NAMED
         )
         small = [ids for n, ids in groups.values() if n <= NAMED]
         names = await self.store.member_names(rnd.community, sorted({i for g in small for i in g}))

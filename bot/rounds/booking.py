@@ -5,7 +5,7 @@ community's meeting link, a huddle in the space)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot import availability
@@ -89,22 +89,32 @@ def _round_up(at: datetime) -> datetime:
     return base
 
 
-def meeting_link(template: str) -> str:
+def unguessable() -> str:
+    return secrets.token_urlsafe(12).replace("_", "x")
+
+
+def meeting_link(template: str, token: Callable[[], str] = unguessable) -> str:
     """The community's link with ``{session}`` replaced by an id nobody can guess."""
-    return template.replace("{session}", secrets.token_urlsafe(12).replace("_", "x"))
+    return template.replace("{session}", token())
 
 
 async def place_to_talk(
-    chat: ChatPort, cfg: CommunityConfig, users, title: str, *, reopening: bool
+    chat: ChatPort,
+    cfg: CommunityConfig,
+    users,
+    title: str,
+    *,
+    reopening: bool,
+    token: Callable[[], str] = unguessable,
 ):
     """(place, voice channel): the community's meeting link if it set one; else a private
     voice channel where the platform can open one; else a huddle in the space where the
     platform has them; else a meeting link nobody can guess on a public Jitsi server."""
     if cfg.meeting:
-        return meeting_link(cfg.meeting), None
+        return meeting_link(cfg.meeting, token), None
     room = await chat.open_voice(cfg.voice_category, users, title, reopening=reopening)
     if room is not None:
         return f"your private voice channel {room.link}", room.channel
     if chat.capabilities.huddles:
         return "a huddle in this conversation (the headphones button at its top)", None
-    return meeting_link(DEFAULT_MEETING), None
+    return meeting_link(DEFAULT_MEETING, token), None

@@ -44,6 +44,7 @@ class Rounds:
         self._arm = practice.arm
         practice.on_ended = self._session_ended
         self.on_done = None  # set by the composition root: the organisers' round report
+        self.token = booking.unguessable  # meeting link ids (the demo seeds its own)
 
     # --- starting a round ----------------------------------------------------------------
 
@@ -215,7 +216,7 @@ class Rounds:
         if cfg.meet != "window" or kind == "on_demand":
             return SpaceOpened(space)
         place, voice = await booking.place_to_talk(
-            self.chat, cfg, s.members, title, reopening=reopening
+            self.chat, cfg, s.members, title, reopening=reopening, token=self.token
         )
         now = self.clock.now()
         ends = booking.window_end(cfg, s, now)

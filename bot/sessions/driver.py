@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.model import CommunityConfig, Rating, Session, Timer, UserRef
@@ -50,6 +51,7 @@ class Practice:
             zones=tuple(dict.fromkeys(zones.get(m.id, "UTC") for m in s.members)),
             length=self.timings(s, cfg).whole,
             now=self.clock.now(),
+            zone_of={m: zones.get(m.id, "UTC") for m in s.members},
         )
 
     def timings(self, s: Session, cfg: CommunityConfig) -> sessions.Timings:
@@ -191,7 +193,9 @@ class Practice:
         if self.clock.now() >= s.phase_ends_at:
             return  # overdue after a restart: the time's-up post says it all
         left = max(1, round((s.phase_ends_at - self.clock.now()).total_seconds() / 60))
-        await self.chat.send(s.space, presenter.checkpoint(s, left))
+        zones = await self.store.member_zones(s.community, [m.id for m in s.members])
+        msg = replace(presenter.checkpoint(s, left), zones=tuple(dict.fromkeys(zones.values())))
+        await self.chat.send(s.space, msg)
 
     async def remind(self, timer: Timer) -> None:
         """A booked session's reminder, or a nudge to a pair with nothing booked: queued with

@@ -182,22 +182,18 @@ class FeedbackClosed:
 
 
 @dataclass(frozen=True, slots=True)
-class SlotProposed:
-    """A member offered another time (the proposal's number, from 1)."""
-
+class SlotProposed:  # a member offered another time (the proposal's number, from 1)
     number: int
 
 
 @dataclass(frozen=True, slots=True)
-class Booked:
-    """Everyone accepted one slot: invitations go out (an update if it was booked before)."""
-
+class Booked:  # everyone accepted one slot: invitations go out (an update if booked before)
     at: datetime
 
 
 @dataclass(frozen=True, slots=True)
-class InvitationCancelled:
-    """The session ended after an invitation went out: calendars get a cancellation."""
+class InvitationCancelled:  # it ended after an invitation went out: calendars get a CANCEL
+    pass
 
 
 Effect = (

@@ -7,7 +7,7 @@ then sent; a crash in between sends them after the restart instead of losing the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.messages import OutMessage
@@ -36,6 +36,17 @@ class Context:
     zones: tuple[str, ...]
     length: timedelta
     now: datetime
+    zone_of: Mapping[UserRef, str] | None = None
+
+
+def _in_zones(d: Delivery, ctx: Context) -> Delivery:
+    """Every message carries its readers' zones, for a platform that cannot show each
+    reader their own (the console): a DM's reader is one member, a space's are all."""
+    if d.msg is None or d.msg.zones:
+        return d
+    one = d.user if d.kind == "private" else d.target if d.kind == "dm" else None
+    zones = (ctx.zone_of or {}).get(one) if isinstance(one, UserRef) else None
+    return replace(d, msg=replace(d.msg, zones=(zones,) if zones else ctx.zones))
 
 
 def for_transition(
@@ -85,7 +96,7 @@ def for_transition(
             out.append(Delivery("close", s.space))
             if s.voice is not None:
                 out.append(Delivery("close_voice", s.voice))
-    return out
+    return [_in_zones(d, ctx) for d in out]
 
 
 def _phase(s: Session, e: sessions.PhaseEntered, ctx: Context, bank) -> list[Delivery]:

@@ -34,7 +34,13 @@ class BotProcess:
         # the child sees only what the test sets, never the developer's tokens or database
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("MOCKROUND_", "SLACK_"))}
         keep.pop("DISCORD_TOKEN", None)
-        self.env = {**keep, "MOCKROUND_LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT), **env}
+        self.env = {
+            **keep,
+            "MOCKROUND_LOG_LEVEL": "INFO",
+            "MOCKROUND_MEET_DEFAULT": "live",  # the sweeps play a club night: all meet at once
+            "PYTHONPATH": str(ROOT),
+            **env,
+        }
         self.proc: asyncio.subprocess.Process | None = None
         self.lines: list[str] = []  # every line the child printed, across restarts
         self.starts = 0

@@ -38,13 +38,40 @@ async def test_demo_runs_a_whole_round_and_ends_with_a_leaderboard():
     assert transcript.count("Session complete") == 5 and "Your sessions" in transcript
     # it ends with the member's status, their chart saved as a file, and the round report
     ending = screen.partition("status and progress")[2]
-    assert "**Status of Bilal**" in ending and "your time now: Wed" in ending
+    assert "**Status of Bilal**" in ending and "your time now: " in ending
     assert "**Progress of Bilal**" in ending and "progress.png" in ending
     assert "**Round report: Tue 3 Mar 18:00 (UTC)**" in ending
     assert "Rematched after a no-show (2)" in ending and "participation.png" in ending
-    assert [p.name for p in chat.saved][-2:] == ["002-progress.png", "003-participation.png"]
-    assert all(p.read_bytes().startswith(b"\x89PNG") for p in chat.saved)
+    charts = [p for p in chat.saved if p.suffix == ".png"]
+    assert [p.name[4:] for p in charts][-2:] == ["progress.png", "participation.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in charts)
     assert screen.count("Session complete") == 1 and "(only you)" in screen
+
+
+async def test_the_demo_round_is_booked_in_each_members_zone():
+    text, chat = await _demo(12, 7)
+    kinds = [e.msg.kind for e in chat.entries]
+    # six pairs are proposed slots; the first pair books a counter-proposal, all book one
+    assert kinds.count("booking") >= 12 and text.count("**Your mock interview: pick a time**") == 6
+    assert "/mock propose 2026-03-" in text and text.count("**Booked**") == 6
+    invitations = [p for p in chat.saved if p.suffix == ".ics"]
+    assert len(invitations) == 6 and all(b"BEGIN:VCALENDAR" in p.read_bytes() for p in invitations)
+    # times in each member's own zone, with the weekday; never bare UTC in a booking
+    booking = next(e for e in chat.entries if e.msg.kind == "booking")
+    assert booking.msg.zones and all(f"({z})" in booking.text for z in booking.msg.zones)
+    assert any(len(e.msg.zones) == 2 for e in chat.entries if e.msg.kind == "booking")
+    assert kinds.count("reminder") >= 6 and "starts in 15 minutes" in text
+    # each session starts at its booked time with the intro
+    for s_id in chat.spaces:
+        if s_id == "space-7":
+            continue  # the rematch meets at once
+        booked = next(e for e in chat.entries if e.ref.channel == s_id and e.msg.title == "Booked")
+        intro = next(
+            e
+            for e in chat.entries
+            if e.ref.channel == s_id and e.msg.title == "Your mock interview"
+        )
+        assert intro.at > booked.at, s_id
 
 
 async def test_an_odd_community_makes_one_trio_and_the_seed_repeats():
