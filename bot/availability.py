@@ -14,7 +14,7 @@ from bot.commands import BadInput, quote
 from bot.model import WEEKDAYS
 
 EXAMPLE = "mon-fri 18:00-22:00, sat 10:00-14:00"
-DEFAULT_TEXT = "mon-fri 18:00-22:00, sat-sun 10:00-18:00"  # evenings and weekend days
+DEFAULT_TEXT = "mon-fri 18:00-22:00, sat-sun 09:00-21:00"  # evenings and weekend days
 DAY_WORDS = {
     "daily": (0, 6),
     "everyday": (0, 6),

@@ -38,7 +38,7 @@ HELP: dict[str, tuple[str, str, str]] = {
         "say when you can meet, in your own time",
         "Several ranges, each days then hours; hours past midnight are fine (22:00-01:00). "
         "In window mode the bot pairs you with someone who shares those hours and proposes "
-        "times inside them. Until you set it: mon-fri 18:00-22:00, sat-sun 10:00-18:00. "
+        "times inside them. Until you set it: mon-fri 18:00-22:00, sat-sun 09:00-21:00. "
         "Without a range it shows yours.",
         "/mock availability mon-fri 18:00-22:00, sat 10:00-14:00",
     ),

@@ -61,6 +61,12 @@ class CommunityAdmin:
             raise BadInput("a round is already running: /mock round cancel first")
         where = cfg.schedule.channel if cfg.schedule else cmd.channel
         rnd, built = await self.rounds.start(cfg, kind="weekly", where=where)
+        if not built and rnd.unplaced:
+            n = len(rnd.unplaced)
+            return Reply.ok(
+                f"Nobody could be paired: {n} member{'s' if n != 1 else ''} without a partner, "
+                "each told why (in window mode: no free hours shared with anyone)."
+            )
         if not built:
             return Reply.ok("Nobody could be paired: at least two active members are needed.")
         return Reply.ok(

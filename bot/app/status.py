@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot import availability, localtime
 from bot import commands as c
-from bot import localtime
 from bot.commands import BadInput
 from bot.messages import OutMessage, Reply
 from bot.model import CommunityConfig, Member, Phase, Session
@@ -14,6 +14,8 @@ from bot.sessions.driver import Practice
 
 STEPS = {
     Phase.PAIRED: "your private space is being opened",
+    Phase.BOOKING: "accept a proposed slot in your space (/mock accept <n>) or /mock propose one",
+    Phase.BOOKED: "meet at the booked time (/mock reschedule until an hour before)",
     Phase.INTRO: "press I'm here in your space (/mock ready)",
     Phase.PREP: "{candidate} prepares the answer; {interviewer} reads the guide",
     Phase.ANSWER: "{candidate} answers; {interviewer} asks the follow-ups",
@@ -52,6 +54,11 @@ class MemberStatus:
             ("Time zone", f"{tz} (your time now: {localtime.clock(now, tz)})"),
             ("Status", state or m.status),
             ("Next round", self._next_round(cfg, m, now)),
+            (
+                "Availability",
+                f"{availability.describe(availability.of(m.availability))} ({tz} time)"
+                + ("" if m.availability else ", the default (/mock availability)"),
+            ),
             ("Session", await self._session_line(m)),
             (
                 "Privacy",
@@ -84,6 +91,10 @@ class MemberStatus:
             candidate=names[turn.candidate], interviewer=names[turn.interviewer]
         )
         ends = f", until {localtime.clock(s.phase_ends_at, m.timezone)}" if s.phase_ends_at else ""
+        if s.phase is Phase.BOOKED and s.starts_at:
+            ends = f", starts {localtime.when(s.starts_at, m.timezone)}"
+        elif s.phase is Phase.BOOKING and s.window_ends_at:
+            ends = f", book by {localtime.when(s.window_ends_at, m.timezone)}"
         others = ", ".join(names[x] for x in s.present if x != m.user)
         return f"with {others}: {s.phase.value}{ends}. Next: {step}"
 

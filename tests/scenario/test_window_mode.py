@@ -92,6 +92,9 @@ async def test_accepting_books_a_slot_with_an_invitation_reminders_and_the_sessi
     s = await app.store.get_session(s.id)
     assert s.phase is Phase.BOOKED and s.starts_at == s.proposals[n - 1].at
 
+    status = (await say(app, first.id, c.ShowStatus)).message
+    line = dict(status.fields)["Session"]
+    assert "starts " in line and f"({PEOPLE[first.id][0]})" in line, line
     booked = app.chat.last("booking", s.space.id)
     assert booked.msg.files and booked.msg.files[0].name.endswith(".ics")
     cal = icalendar.Calendar.from_ical(booked.msg.files[0].data)
