@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.model import (
     CommunityConfig,
     Member,
+    Phase,
     Round,
     Session,
     Timer,
@@ -275,7 +276,7 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore):
         """Every unfinished session of the community."""
         sc = t.sessions.c
         q = select(t.sessions).where(
-            sc.community == community, sc.phase.not_in(["done", "cancelled", "no_show"])
+            sc.community == community, sc.phase.not_in([p.value for p in Phase if p.terminal])
         )
         async with self._read() as conn:
             return [codec.session_from_row(r._mapping) for r in (await conn.execute(q)).all()]

@@ -1,5 +1,6 @@
 """A model-based test of the practice loop: random members join, leave and pause; admins
-start and cancel rounds; members press "I'm here", "I'm done" (sometimes twice at once),
+switch between live and window mode, start and cancel rounds; pairs accept slots (two at
+once), propose times and reschedule; members press "I'm here", "I'm done" (sometimes twice at once),
 report no-shows, rate by reaction and by form, some deliveries arrive twice; the app is
 dropped and rebuilt on the same database; the clock jumps.
 
@@ -15,7 +16,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -120,6 +121,38 @@ class PracticeLoop(RuleBasedStateMachine):
     def cancel_round(self):
         self.handle(c.CancelRound(actor=user("admin"), is_admin=True))
 
+    @rule(meet=st.sampled_from(["window", "live"]), days=st.sampled_from(["1", "2", "6"]))
+    def meet(self, meet, days):
+        settings = {"meet": meet, "window": days}
+        self.handle(c.Configure(actor=user("admin"), is_admin=True, settings=settings))
+
+    # --- booking a time (window mode) --------------------------------------------------------
+
+    @rule(name=names, number=st.integers(1, 4), together=st.booleans())
+    def accept(self, name, number, together):
+        s = self.live(name)
+        if s is None:
+            self.handle(c.AcceptSlot(actor=user(name), number=str(number)))
+            return
+        who = s.present if together else (user(name),)
+        self.handle(*[actions.decode(actions.accept(s.id, number), actor=m) for m in who])
+
+    @rule(
+        name=names,
+        day=st.sampled_from(["today", "tomorrow", "fri", "2026-01-07"]),
+        at=st.sampled_from(["07:00", "19:30", "23:45"]),
+    )
+    def propose(self, name, day, at):
+        self.handle(c.ProposeTime(actor=user(name), day=day, time=at))
+
+    @rule(name=names)
+    def reschedule(self, name):
+        self.handle(c.Reschedule(actor=user(name)))
+
+    @rule(name=names, free=st.sampled_from(["daily 06:00-09:00", "mon-fri 18:00-23:00", "x"]))
+    def availability(self, name, free):
+        self.handle(c.SetAvailability(actor=user(name), text=free))
+
     # --- inside a session ------------------------------------------------------------------
 
     @rule(name=names)
@@ -129,7 +162,11 @@ class PracticeLoop(RuleBasedStateMachine):
     @rule(name=names, both=st.booleans())
     def press_done(self, name, both):
         s = self.live(name)
-        if s is None or s.phase.terminal or s.phase in (Phase.PAIRED, Phase.INTRO):
+        if (
+            s is None
+            or s.phase.terminal
+            or s.phase not in (Phase.PREP, Phase.ANSWER, Phase.FEEDBACK)
+        ):
             return
         button = actions.done(s.id, current_key(s))
         presses = [actions.decode(button, actor=m) for m in (s.present if both else [user(name)])]
@@ -178,7 +215,7 @@ class PracticeLoop(RuleBasedStateMachine):
 
     # --- time and restarts ------------------------------------------------------------------
 
-    @rule(minutes=st.sampled_from([1, 3, 11, 30, 120]))
+    @rule(minutes=st.sampled_from([1, 3, 11, 30, 120, 60 * 24]))
     def tick(self, minutes):
         self.run(advance(self.app, self.clock, minutes))
 
@@ -204,6 +241,17 @@ class PracticeLoop(RuleBasedStateMachine):
                 continue
             mine = [t for t in pending if t.subject == s.id and t.kind == "phase_end"]
             assert [t.key for t in mine] == [current_key(s)], (s.id, s.phase, mine)
+
+    @invariant()
+    def a_booking_is_a_slot_everyone_accepted(self):
+        for s in self.run(self.app.store.sessions_live(COMMUNITY)):
+            event(f"live session in phase {s.phase.value}")
+            if s.phase is Phase.BOOKED:
+                slot = [p for p in s.proposals if p.at == s.starts_at]
+                assert slot and slot[0].accepted >= set(s.present), s
+                assert s.sequence >= 1 and s.starts_at <= s.window_ends_at, s
+            elif s.phase is Phase.BOOKING:
+                assert s.starts_at is None and s.window_ends_at is not None, s
 
     @invariant()
     def no_message_is_sent_twice(self):
@@ -239,7 +287,7 @@ class PracticeLoop(RuleBasedStateMachine):
         try:
             if self.app is not None:
                 # moving the clock far enough ends every session and frees every member
-                self.run(advance(self.app, self.clock, 60 * 24 * 2))
+                self.run(advance(self.app, self.clock, 60 * 24 * 16))
                 assert self.run(self.app.store.sessions_live(COMMUNITY)) == []
                 assert self.run(self.app.store.busy_members(COMMUNITY)) == set()
                 self.run(self.app.stop())
@@ -258,6 +306,21 @@ MODEL_SETTINGS = settings(
 
 TestPracticeLoopSQLite = PracticeLoop.TestCase
 TestPracticeLoopSQLite.settings = MODEL_SETTINGS
+
+
+class PracticeLoopWindow(PracticeLoop):
+    """The same loop in a community that starts in window mode, with a one-day window so
+    bookings, reminders and windows that end all happen within a run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meet("window", "1")
+        for name in NAMES[:4]:
+            self.join(name, "mid")
+
+
+TestPracticeLoopWindow = PracticeLoopWindow.TestCase
+TestPracticeLoopWindow.settings = MODEL_SETTINGS
 
 
 class PracticeLoopPostgres(PracticeLoop):
