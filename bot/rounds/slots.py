@@ -9,6 +9,7 @@ timer) starts its round once, since the round id comes from the timer.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from bot.sessions import presenter
 
 log = logging.getLogger(__name__)
 SIGNUP_LEAD = timedelta(days=1)
+SIGNUP_ZONES = 6  # a console line stays readable; Discord and Slack show each reader's own
 
 
 def next_fire(slot: Schedule, after: datetime) -> datetime:
@@ -79,7 +81,11 @@ class WeeklySlots:
         if slot is None:
             return  # the slot was removed since
         starts = datetime.fromisoformat(timer.key)
-        ref = await self.chat.send(slot.channel, presenter.signup(starts))
+        # the console shows a moment in the zones it lists: the slot's and its members'
+        members = await self.store.members(cfg.community, statuses=("active", "paused"))
+        zones = list(dict.fromkeys([slot.timezone, *(m.timezone for m in members)]))
+        msg = replace(presenter.signup(starts), zones=tuple(zones[:SIGNUP_ZONES]))
+        ref = await self.chat.send(slot.channel, msg)
         await self.store.link_message(ref, cfg.community, "signup", None, None)
 
     async def fire(self, timer: Timer) -> None:
