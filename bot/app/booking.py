@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot import availability, localtime, validation
 from bot import commands as c
+from bot.app.membership import joined
 from bot.commands import BadInput, quote
 from bot.messages import Reply
 from bot.model import WEEKDAYS, Member, Phase
@@ -24,10 +25,7 @@ class BookingDesk:
         self.practice, self.store, self.clock = practice, practice.store, practice.clock
 
     async def _member(self, cmd: c.Command) -> Member:
-        m = await self.store.get_member(cmd.actor)
-        if m is None or m.status == "left":
-            raise BadInput("you have not joined yet: /mock join [track=...] [level=...] [tz=...]")
-        return m
+        return await joined(self.store, cmd)
 
     async def availability(self, cmd: c.SetAvailability) -> Reply:
         m = await self._member(cmd)

@@ -23,6 +23,14 @@ WAITING_FOR = timedelta(hours=2)  # how long `now` keeps a member in the on-dema
 AWAKE = (8, 22)  # a live round outside 08:00-22:00 in a member's zone gets a warning
 
 
+async def joined(store, cmd: c.Command) -> Member:
+    """The member who sent ``cmd``, or a one-line refusal if they have not joined."""
+    m = await store.get_member(cmd.actor)
+    if m is None or m.status == "left":
+        raise BadInput("you have not joined yet: /mock join [track=...] [level=...] [tz=...]")
+    return m
+
+
 def meeting_note(cfg: CommunityConfig, member: Member, now: datetime) -> str:
     """How this member meets: in a live community, the next round in their own time (with a
     warning at night); in window mode, the window and their availability."""
@@ -101,10 +109,7 @@ class Membership:
         )
 
     async def _member(self, cmd: c.Command) -> Member:
-        m = await self.store.get_member(cmd.actor)
-        if m is None or m.status == "left":
-            raise BadInput("you have not joined yet: /mock join [track=...] [level=...] [tz=...]")
-        return m
+        return await joined(self.store, cmd)
 
     async def leave(self, cmd: c.Leave) -> Reply:
         await self._member(cmd)
