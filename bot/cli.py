@@ -30,8 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="makes the run repeatable (default 7)")
     demo.add_argument("--full", action="store_true", help="print every space's messages in full")
 
-    run = sub.add_parser("run", help="run the bot on a platform")
-    run.add_argument("platform", choices=["console", "discord", "slack"])
+    run = sub.add_parser("run", help="run the bot on a platform, or on Discord and Slack at once")
+    run.add_argument("platform", nargs="+", choices=["console", "discord", "slack"])
     run.add_argument("--admin", default="admin", help="console: the user name that is an admin")
     run.add_argument(
         "--database",
@@ -87,8 +87,17 @@ def _main(args: argparse.Namespace) -> int:
         if args.questions_command == "validate":
             return questions_cli.validate(args.paths, sys.stdout)
         return questions_cli.list_questions(load_bank(settings.pack_dirs), args.track, Console())
-    runner = importlib.import_module(f"adapters.{args.platform}.runner")
-    if args.platform == "console":
+    platforms = sorted(set(args.platform))
+    if len(platforms) > 1:
+        if "console" in platforms:
+            raise SettingsError("the console runs alone: run console, or run discord slack")
+        importlib.import_module("adapters.discord.runner")  # a missing extra names itself
+        runner = importlib.import_module("adapters.together.runner")
+        asyncio.run(runner.run(settings))
+        return 0
+    platform = platforms[0]
+    runner = importlib.import_module(f"adapters.{platform}.runner")
+    if platform == "console":
         return asyncio.run(runner.run(settings, admin=args.admin, database=args.database)) or 0
     asyncio.run(runner.run(settings))
     return 0

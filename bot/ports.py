@@ -31,6 +31,10 @@ class VoiceRoom:
 class ChatPort(Protocol):
     capabilities: Capabilities
 
+    def capabilities_for(self, platform: str) -> Capabilities:
+        """What the platform a community lives on can do (one process may serve several)."""
+        ...
+
     async def send(
         self,
         to: ChannelRef | UserRef,

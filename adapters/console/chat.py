@@ -171,6 +171,9 @@ class ConsoleChat:
     async def close_voice(self, channel: ChannelRef) -> None:
         return None
 
+    def capabilities_for(self, platform: str) -> Capabilities:
+        return self.capabilities
+
     async def in_group(self, user: UserRef, group: str) -> bool:
         return user.id in self.groups.get(group, set())
 

@@ -181,6 +181,9 @@ class DiscordChat:
     async def close_voice(self, channel: ChannelRef) -> None:
         await voice.close_voice(self.client, channel)
 
+    def capabilities_for(self, platform: str) -> Capabilities:
+        return self.capabilities
+
     async def in_group(self, user: UserRef, group: str) -> bool:
         """The roles Discord sent with the member's latest interaction."""
         return group in self.roles.get(user, frozenset())

@@ -132,6 +132,9 @@ class SlackChat:
     async def close_voice(self, channel: ChannelRef) -> None:
         return None
 
+    def capabilities_for(self, platform: str) -> Capabilities:
+        return self.capabilities
+
     async def in_group(self, user: UserRef, group: str) -> bool:
         try:
             resp = await self.client.usergroups_users_list(usergroup=group)

@@ -115,6 +115,6 @@ async def place_to_talk(
     room = await chat.open_voice(cfg.voice_category, users, title, reopening=reopening)
     if room is not None:
         return f"your private voice channel {room.link}", room.channel
-    if chat.capabilities.huddles:
+    if chat.capabilities_for(cfg.community.partition(":")[0]).huddles:
         return "a huddle in this conversation (the headphones button at its top)", None
     return meeting_link(DEFAULT_MEETING, token), None

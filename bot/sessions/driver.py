@@ -112,7 +112,7 @@ class Practice:
                 return new, effects
             saved = await self.store.save_transition(
                 new,
-                arm=self._alarms(effects, now),
+                arm=self._alarms(effects, now, new.community.partition(":")[0]),
                 deliveries=deliveries,
                 now=now,
                 tz=cfg.timezone,
@@ -130,13 +130,13 @@ class Practice:
             await self.on_ended(new)
         return new, effects
 
-    def _alarms(self, effects, now) -> list[tuple[str, str, datetime]]:
+    def _alarms(self, effects, now, platform: str) -> list[tuple[str, str, datetime]]:
         arm = []
         for e in effects:
             if isinstance(e, sessions.ArmTimer):
                 arm.append((e.kind, e.key, e.due_at))
                 timed = e.kind == "phase_end" and e.key.startswith(TIMED)
-                if timed and not self.chat.capabilities.live_timestamps:
+                if timed and not self.chat.capabilities_for(platform).live_timestamps:
                     checkpoint = e.due_at - CHECKPOINT_BEFORE
                     if checkpoint - now >= CHECKPOINT_BEFORE:
                         arm.append(("checkpoint", e.key, checkpoint))

@@ -56,7 +56,7 @@ class BotProcess:
             "-m",
             "bot.cli",
             "run",
-            self.platform,
+            *self.platform.split(),
             cwd=ROOT,
             env=self.env,
             stdout=asyncio.subprocess.PIPE,
