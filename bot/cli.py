@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import logging
 import sys
 from pathlib import Path
 
 from rich.console import Console
 
+from bot import logs
 from bot.app.config import SettingsError, load_settings
 from bot.questions import cli as questions_cli
 from bot.questions.packs import load_bank
@@ -74,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)  # demo too: a bad file or value is refused alike
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
     if args.command == "demo":
         if args.members < 2 or args.members > 500:
             raise SettingsError("--members must be from 2 to 500")

@@ -13,6 +13,7 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.connecting import reach
 from adapters.discord.client import MockroundClient
+from adapters.ops import serve_if_asked
 from adapters.stopping import stop_on_sigterm
 from bot.app.config import SettingsError
 
@@ -60,6 +61,9 @@ class DiscordBot:
                 self.settings, self.client.chat, store=self._store, clock=self._clock
             )
         self.client.attach(self.app.service, self.app.bank.tracks())
+        self.app.connected["discord"] = lambda: (
+            self.client.is_ready() and not self.client.is_closed()
+        )
         await self.app.prepare()  # recovery waits for the gateway: nothing can be sent before
         self.client.on_reconnected = self.app.catch_up
         await reach(self._login, "Discord", "MOCKROUND_DISCORD_API_URL")
@@ -108,9 +112,11 @@ async def run(settings: Any) -> None:
     """Run until cancelled (Ctrl-C) or sent SIGTERM: what ``mockround run discord`` calls."""
     bot = DiscordBot(settings)
     stop = asyncio.Event()
+    ops = None
     try:
         with stop_on_sigterm(stop):
             await bot.start()
+            ops = await serve_if_asked(bot.app, settings)
             log.info("mockround is connected to Discord as %s", bot.client.user)
             closed = asyncio.ensure_future(bot.wait_closed())
             stopped = asyncio.ensure_future(stop.wait())
@@ -121,4 +127,6 @@ async def run(settings: Any) -> None:
             else:
                 log.info("stopping")
     finally:
+        if ops is not None:
+            await ops.cleanup()
         await bot.stop()

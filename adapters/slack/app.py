@@ -90,6 +90,12 @@ class SlackRuntime:
     bolt: AsyncApp
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 
+    _up: bool = False
+
+    def is_connected(self) -> bool:
+        """Serving HTTP, or the Socket Mode connection is open (for /healthz)."""
+        return self._up
+
     async def serve_http(self, host: str, port: int) -> int:
         """Serve /slack/events; returns the bound port (0 picks a free one)."""
         runner = web.AppRunner(self.bolt.web_app(path=EVENTS_PATH, port=port))
@@ -97,18 +103,21 @@ class SlackRuntime:
         site = web.TCPSite(runner, host, port)
         await site.start()
         self._closers.append(runner.cleanup)
+        self._up = True
         return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def connect_socket(self, app_token: str) -> AsyncSocketModeHandler:
         handler = AsyncSocketModeHandler(self.bolt, app_token)
         await handler.connect_async()
         self._closers.append(handler.close_async)
+        self._up = True
         return handler
 
     async def idle(self) -> None:
         await self.inbound.idle()
 
     async def close(self) -> None:
+        self._up = False
         while self._closers:
             await self._closers.pop()()
 

@@ -8,6 +8,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from adapters.connecting import reach
+from adapters.ops import serve_if_asked
 from adapters.slack.app import assemble, choose_mode, make_client
 from adapters.slack.errors import api_error
 from adapters.stopping import stop_on_sigterm
@@ -37,6 +38,7 @@ async def run(settings: Settings, *, host: str | None = None) -> None:
     workspace = await check_tokens(settings, mode)
     runtime = await assemble(settings)
     stop = asyncio.Event()
+    ops = None
     try:
         with stop_on_sigterm(stop):
             await runtime.core.prepare()
@@ -46,11 +48,15 @@ async def run(settings: Settings, *, host: str | None = None) -> None:
             else:
                 port = await runtime.serve_http(host or settings.slack_host, settings.slack_port)
                 log.info("serving Slack events for %s on port %d at /slack/events", workspace, port)
+            runtime.core.connected["slack"] = runtime.is_connected
             # the Web API answered (the token check) and events can arrive: recover now
             await runtime.core.go_live()
+            ops = await serve_if_asked(runtime.core, settings)
             await stop.wait()
             log.info("stopping")
     finally:
+        if ops is not None:
+            await ops.cleanup()
         await runtime.core.drain()  # what is in flight finishes while Slack is still connected
         await runtime.close()
         await runtime.core.stop()

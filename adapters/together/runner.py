@@ -8,6 +8,7 @@ import asyncio
 import logging
 from typing import Any
 
+from adapters.ops import serve_if_asked
 from adapters.slack.app import assemble, choose_mode
 from adapters.slack.runner import check_tokens
 from adapters.stopping import stop_on_sigterm
@@ -69,15 +70,18 @@ async def run(settings: Settings) -> None:
     discord = DiscordBot(settings, app=shared)
     router.add("discord", discord.client.chat)
     stop = asyncio.Event()
+    ops = None
     try:
         with stop_on_sigterm(stop):
             await shared.prepare()
+            shared.connected["slack"] = slack.is_connected
             if mode == "socket":
                 await slack.connect_socket(settings.slack_app_token or "")
             else:
                 await slack.serve_http(settings.slack_host, settings.slack_port)
             await shared.go_live()  # Slack is ready; the rest waits for Discord
             await discord.start()
+            ops = await serve_if_asked(shared, settings)
             log.info(
                 "mockround is connected to Discord as %s and to Slack workspace %s (%s mode)",
                 discord.client.user,
@@ -92,6 +96,8 @@ async def run(settings: Settings) -> None:
                 closed.result()
             log.info("stopping")
     finally:
+        if ops is not None:
+            await ops.cleanup()
         await shared.drain()  # in flight on either platform finishes while both are connected
         await discord.stop()  # answers in flight reach Discord, then the client closes
         await slack.close()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
 from bot.app.config import Settings, SettingsError
+from bot.app.metrics import Metrics
 from bot.app.scheduler import Scheduler
 from bot.app.service import Service
 from bot.clock import SystemClock
@@ -30,6 +32,7 @@ from bot.storage.sql import SqlStore
 log = logging.getLogger("mockround")
 SEEN_EVENTS_KEPT = timedelta(days=7)
 STOP_GRACE_SECONDS = 10.0
+OUTBOX_LATE = timedelta(minutes=5)  # a post waiting longer than this makes /healthz fail
 
 
 @dataclass
@@ -44,6 +47,34 @@ class App:
     rounds: Rounds
     scheduler: Scheduler
     executor: ProcessPoolExecutor | None
+    metrics: Metrics = field(default_factory=Metrics)
+    # platform -> is its connection up (set by the adapters, read by /healthz)
+    connected: dict[str, Callable[[], bool]] = field(default_factory=dict)
+
+    async def health(self) -> tuple[bool, dict[str, str]]:
+        """What /healthz reports: the database answers, each platform is connected, the
+        scheduler runs, and no post has waited longer than OUTBOX_LATE."""
+        checks: dict[str, str] = {}
+        try:
+            await self.store.ping()
+            checks["database"] = "ok"
+        except Exception as exc:  # any failure is the finding
+            checks["database"] = f"not answering: {type(exc).__name__}"
+        for platform, up in self.connected.items():
+            checks[platform] = "ok" if up() else "not connected"
+        checks["scheduler"] = "ok" if self.scheduler.running else "stopped"
+        if checks["database"] == "ok":
+            backlog, oldest = await self.store.outbox_backlog()
+            late = oldest is not None and self.clock.now() - oldest > OUTBOX_LATE
+            checks["outbox"] = f"{backlog} waiting" + (", the oldest too long" if late else "")
+        healthy = all(
+            v == "ok" for k, v in checks.items() if k != "outbox"
+        ) and "too long" not in checks.get("outbox", "")
+        return healthy, checks
+
+    async def metrics_text(self) -> bytes:
+        await self.metrics.refresh(self.store, self.clock.now())
+        return self.metrics.exposition()
 
     async def start(self) -> None:
         """Everything at once: for the console, where the platform is always there."""
@@ -114,8 +145,10 @@ async def build(
             "no question pack could be loaded: `mockround questions validate` says why"
         )
     executor = ProcessPoolExecutor(max_workers=1) if real_time else None
+    metrics = Metrics()
 
     async def dispatch(timer: Timer) -> None:
+        metrics.timer_ran(timer.due_at, clock.now())
         # one unit of work per timer: its effect and its retirement commit together
         async with store.unit_of_work():
             await run_timer(timer)
@@ -157,4 +190,7 @@ async def build(
     service = Service(
         practice, rounds, slots, Ratings(practice), Boards(store, clock), reports, draw
     )
-    return App(settings, chat, store, clock, bank, service, practice, rounds, scheduler, executor)
+    service.metrics = metrics
+    return App(
+        settings, chat, store, clock, bank, service, practice, rounds, scheduler, executor, metrics
+    )

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     question_dirs: list[Path] = Field(default_factory=list)  # extra pack directories of a community
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, with ids
+    http_port: int | None = Field(default=None, ge=0, le=65535)  # /healthz and /metrics
+    http_host: str = "0.0.0.0"
 
     discord_token: str | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "MOCKROUND_DISCORD_TOKEN")

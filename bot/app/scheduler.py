@@ -83,6 +83,11 @@ class Scheduler:
                     return ran  # every due timer failed: try again at the next alarm, not in a loop
             return ran
 
+    @property
+    def running(self) -> bool:
+        """Taking timers (a fake clock's scheduler has no alarm thread but runs due timers)."""
+        return not self._stopping and (self._aps is None or self._aps.running)
+
     async def stop(self) -> None:
         """No new alarms; a timer already running finishes (its unit of work commits)."""
         self._stopping = True

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 
 from bot import commands as c
-from bot import validation
+from bot import logs, validation
 from bot.app.admin import CommunityAdmin
 from bot.app.booking import BookingDesk
 from bot.app.membership import Membership
@@ -47,6 +48,18 @@ from bot.storage.sql import Conflict
 from bot.storage.sql_engine import AlreadyHandled
 
 log = logging.getLogger(__name__)
+
+
+def _outcome(reply: Reply | None) -> str:
+    if reply is None:
+        return "failed"
+    if reply.duplicate:
+        return "duplicate"
+    if reply.error:
+        return "failed" if reply.text.startswith("something went wrong") else "refused"
+    return "ok"
+
+
 ATTEMPTS = 3  # a command that keeps losing races this often is answered "try again"
 ANSWER_MAX = 400  # an error answer is one line; what was typed is quoted short inside it
 
@@ -69,6 +82,7 @@ class Service:
         self.status = MemberStatus(practice)
         self.roster = Roster(self.store, self.clock)
         self.accepting = True  # False while stopping: in-flight commands finish, new ones wait
+        self.metrics = None  # set by the composition root: commands by kind, outcome, latency
         self._inflight = 0
         self.idle = asyncio.Event()
         self.idle.set()
@@ -78,18 +92,28 @@ class Service:
     async def handle(self, cmd: c.Command) -> Reply:
         """Never raises: every failure comes back as an error Reply, so adapters need no guard."""
         if not self.accepting:
+            self._count(cmd, "stopping", 0.0)
             return Reply.fail("mockround is restarting: please try again in a minute")
         self._inflight += 1
         self.idle.clear()
+        started = time.perf_counter()
+        reply = None
         try:
-            return await self._handle(cmd)
+            reply = await self._handle(cmd)
+            return reply
         finally:
+            self._count(cmd, _outcome(reply), time.perf_counter() - started)
             self._inflight -= 1
             if not self._inflight:
                 self.idle.set()
 
+    def _count(self, cmd: c.Command, outcome: str, seconds: float) -> None:
+        if self.metrics is not None:
+            self.metrics.command(type(cmd).__name__, outcome, seconds)
+
     async def _handle(self, cmd: c.Command) -> Reply:
         community = cmd.actor.community
+        logs.community_id.set(community)  # every line logged for this command names it
         try:
             cmd = validation.storable(cmd)
             if isinstance(cmd, c.ADMIN_COMMANDS) and not await self._organiser(cmd):

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot import logs as logged
 from bot.model import CommunityConfig, Rating, Session, Timer, UserRef
 from bot.ports import ChatPort, Clock
 from bot.questions.bank import QuestionBank
@@ -98,6 +99,7 @@ class Practice:
 
     async def apply(self, session_id: str, event: sessions.Event) -> tuple[Session, list]:
         """Apply one event; raises InvalidTransition (nothing changed) when it does not fit."""
+        logged.session_id.set(session_id)  # log lines from here on name the session
         async with self.locked(session_id):
             s = await self.store.get_session(session_id)
             if s is None:
@@ -170,7 +172,7 @@ class Practice:
                         await self.chat.send_private(d.target, d.user, d.msg, key=key, resend=tried)
                     elif d.kind == "dm":
                         await self.chat.send(d.target, d.msg, key=key, resend=tried)
-                    elif d.kind == "close_voice":
+                    elif d.kind == "end_voice":
                         await self.chat.close_voice(d.target)
                     else:
                         await self.chat.close_pair_space(d.target, key=key, resend=tried)

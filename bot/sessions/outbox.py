@@ -19,7 +19,7 @@ from bot.sessions import machine as sessions
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    kind: str  # post | private | dm | close | close_voice
+    kind: str  # post | private | dm | close | end_voice (remove a pair voice channel)
     target: ChannelRef | UserRef
     msg: OutMessage | None = None
     user: UserRef | None = None  # private: the one member who sees it
@@ -95,7 +95,7 @@ def for_transition(
             out.append(Delivery("post", s.space, presenter.ended(s, names)))
             out.append(Delivery("close", s.space))
             if s.voice is not None:
-                out.append(Delivery("close_voice", s.voice))
+                out.append(Delivery("end_voice", s.voice))
     return [_in_zones(d, ctx) for d in out]
 
 

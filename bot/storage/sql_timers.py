@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from bot.model import (
     Session,
@@ -113,6 +113,31 @@ class TimerStore(SqlEngine):
             )
             out.append((r.id, c, r.session_id, delivery, r.tried_at is not None))
         return out
+
+    async def outbox_backlog(self) -> tuple[int, datetime | None]:
+        """How many posts wait to be sent, and when the oldest was saved."""
+        o = t.outbox.c
+        q = select(func.count(), func.min(o.created_at)).where(o.sent_at.is_(None))
+        async with self._read() as conn:
+            count, oldest = (await conn.execute(q)).one()
+        if isinstance(oldest, str):  # SQLite hands an aggregate back as text
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(count or 0), oldest
+
+    async def live_phases(self) -> dict[str, int]:
+        """Unfinished sessions by phase, over every community."""
+        sc = t.sessions.c
+        terminal = ["done", "cancelled", "no_show", "not_met"]
+        q = select(sc.phase, func.count()).where(sc.phase.not_in(terminal)).group_by(sc.phase)
+        async with self._read() as conn:
+            return {phase: int(n) for phase, n in (await conn.execute(q)).all()}
+
+    async def ping(self) -> None:
+        """Raises when the database does not answer."""
+        async with self._read() as conn:
+            await conn.execute(select(1))
 
     async def mark_tried(self, outbox_id: int, now: datetime) -> None:
         async with self._write() as conn:
