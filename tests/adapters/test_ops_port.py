@@ -16,9 +16,11 @@ from tests.conftest import advance, join, start_round, user
 
 
 async def scrape(port: int, path: str) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"http://127.0.0.1:{port}{path}") as resp:
-            return resp.status, await resp.text()
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{port}{path}") as resp,
+    ):
+        return resp.status, await resp.text()
 
 
 async def test_metrics_and_health_are_served(app, clock, monkeypatch):
