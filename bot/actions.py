@@ -17,6 +17,7 @@ from bot.commands import (
     Command,
     ConfirmReady,
     EndPhase,
+    ForgetMe,
     Join,
     OpenFeedbackForm,
     OpenRatingForm,
@@ -28,7 +29,7 @@ from bot.commands import (
 )
 
 PATTERN = re.compile(
-    r"^mr:(join|ready|done|noshow|rate|guide|form|fbrate|fbform|rematch|solo|accept)"
+    r"^mr:(join|ready|done|noshow|rate|guide|form|fbrate|fbform|rematch|solo|accept|forget)"
     r"(?::([A-Za-z0-9_-]{1,40}))?(?::(prep|answer|feedback))?(?::(\d{1,2}))?$"
 )
 EXPIRED = "that button is no longer valid: use /mock help to see what you can do now"
@@ -80,6 +81,11 @@ def accept(session_id: str, number: int) -> str:
     return f"mr:accept:{session_id}:{number}"
 
 
+def forget() -> str:
+    """Confirms that the member who presses it is to be forgotten."""
+    return "mr:forget"
+
+
 def rematch() -> str:
     return "mr:rematch"
 
@@ -119,6 +125,8 @@ def decode(action_id: str, **ctx) -> Command:
         return Join(**ctx)
     if verb == "rematch":
         return PairNow(**ctx)
+    if verb == "forget":
+        return ForgetMe(**ctx, confirmed=True)
     if subject is None:
         raise BadInput(EXPIRED)
     if verb == "solo":

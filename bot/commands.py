@@ -205,6 +205,17 @@ class ProposeTime(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ExportData(Command):
+    whose: str = "community"  # community (organisers) | me
+    form: str = "csv"  # csv | json
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForgetMe(Command):
+    confirmed: bool = False  # the first ask explains and offers a confirmation button
+
+
+@dataclass(frozen=True, kw_only=True)
 class Reschedule(Command):
     session_id: str | None = None
 

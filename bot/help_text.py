@@ -60,6 +60,18 @@ HELP: dict[str, tuple[str, str, str]] = {
         "The calendar entry is updated when a new time is booked.",
         "/mock reschedule",
     ),
+    "export": (
+        "download data as CSV or JSON: the community's (organisers) or your own (me)",
+        "Organisers get the members, sessions and ratings of the community; anyone gets "
+        "their own with `me`: profile, sessions, ratings given and received, comments.",
+        "/mock export me json",
+    ),
+    "forget": (
+        "delete your name, availability and every comment to or from you",
+        "Asks you to confirm first. Sessions and scores stay as anonymous counts, so the "
+        "board and reports stay right; you leave the rounds and the board.",
+        "/mock forget me",
+    ),
     "resume": ("end a pause now", "You are paired again from the next round.", "/mock resume"),
     "now": (
         "get paired at once with whoever else is waiting",

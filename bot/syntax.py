@@ -19,6 +19,8 @@ from bot.commands import (
     Configure,
     ConfirmReady,
     EndPhase,
+    ExportData,
+    ForgetMe,
     Help,
     Join,
     Leave,
@@ -74,6 +76,8 @@ USAGE: dict[str, str] = {
     "accept": "accept <slot number>",
     "propose": "propose <mon..sun or YYYY-MM-DD> <HH:MM> (your own time)",
     "reschedule": "reschedule",
+    "export": "export [me] [csv|json]",
+    "forget": "forget me [confirm]",
     "schedule": "schedule <mon..sun> <HH:MM> [tz=<zone>] [channel] [slot=<n>] [every=1|2]",
     "round": "round start|cancel|report",
     "members": "members [page]",
@@ -213,6 +217,18 @@ def parse_text(
         if len(rest) != 2:
             raise BadInput(f"usage: {USAGE['propose']}")
         return ProposeTime(**ctx, day=rest[0], time=rest[1])
+    if name == "export":
+        words = [w.lower() for w in rest]
+        unknown = [w for w in words if w not in ("me", "csv", "json")]
+        if unknown or len(words) > 2:
+            raise BadInput(f"usage: {USAGE['export']}")
+        form = "json" if "json" in words else "csv"
+        return ExportData(**ctx, whose="me" if "me" in words else "community", form=form)
+    if name == "forget":
+        words = [w.lower() for w in rest]
+        if not words or words[0] != "me" or words[1:] not in ([], ["confirm"]):
+            raise BadInput(f"usage: {USAGE['forget']}: it forgets you, and only you")
+        return ForgetMe(**ctx, confirmed=words[1:] == ["confirm"])
     if name == "config":
         settings: dict[str, str] = {}
         for word in rest:

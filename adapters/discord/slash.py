@@ -79,13 +79,28 @@ def build_group(answers: Answers, tracks: Sequence[str]) -> app_commands.Group:
     async def resume(interaction: discord.Interaction) -> None:
         await answers.command(interaction, c.Resume)
 
-    @group.command(name="privacy", description="Hide me from the leaderboard, keep my stats")
+    # Discord allows 25 subcommands in a group: what members choose about their data shares one
+    data = app_commands.Group(name="data", description="My privacy and my data", parent=group)
+
+    @data.command(name="privacy", description="Hide me from the leaderboard, keep my stats")
     @app_commands.describe(leaderboard="show or hide me", stats="public or private")
     @_with_choices(leaderboard=("show", "hide"), stats=("public", "private"))
     async def privacy(
         interaction: discord.Interaction, leaderboard: str | None = None, stats: str | None = None
     ) -> None:
         await answers.command(interaction, c.SetPrivacy, leaderboard=leaderboard, stats=stats)
+
+    @data.command(name="export", description="Download data: mine, or (organisers) the community's")
+    @app_commands.describe(whose="me, or community (organisers)", form="csv or json")
+    @_with_choices(whose=("me", "community"), form=("csv", "json"))
+    async def export(
+        interaction: discord.Interaction, whose: str = "me", form: str = "csv"
+    ) -> None:
+        await answers.command(interaction, c.ExportData, whose=whose, form=form)
+
+    @data.command(name="forget", description="Delete my name, availability and comments")
+    async def forget(interaction: discord.Interaction) -> None:
+        await answers.command(interaction, c.ForgetMe)
 
     @group.command(name="members", description="Organisers: the member list")
     async def members(interaction: discord.Interaction, page: int = 1) -> None:

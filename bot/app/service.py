@@ -21,6 +21,7 @@ from bot.app.booking import BookingDesk
 from bot.app.membership import Membership
 from bot.app.roster import Roster
 from bot.app.status import MemberStatus
+from bot.app.your_data import YourData
 from bot.commands import BadInput
 from bot.help_text import help_message
 from bot.messages import Attachment, Reply
@@ -88,6 +89,7 @@ class Service:
         self.idle.set()
         self.members = Membership(practice, rounds)
         self.booking = BookingDesk(practice)
+        self.data = YourData(practice, self._organiser)
 
     async def handle(self, cmd: c.Command) -> Reply:
         """Never raises: every failure comes back as an error Reply, so adapters need no guard."""
@@ -179,6 +181,10 @@ class Service:
                 return await self.booking.propose(cmd)
             case c.Reschedule():
                 return await self.booking.reschedule(cmd)
+            case c.ExportData():
+                return await self.data.export(cmd)
+            case c.ForgetMe():
+                return await self.data.forget(cmd)
             case c.Leave():
                 return await self.members.leave(cmd)
             case c.Pause():

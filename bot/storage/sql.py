@@ -26,6 +26,7 @@ from bot.sessions.outbox import Delivery
 from bot.storage import codec, standings
 from bot.storage import schema as t
 from bot.storage.sql_attendance import AttendanceStore
+from bot.storage.sql_data import DataStore
 from bot.storage.sql_ratings import RatingStore
 from bot.storage.sql_timers import TimerStore
 
@@ -37,7 +38,7 @@ class Conflict(Exception):
     """
 
 
-class SqlStore(AttendanceStore, RatingStore, TimerStore):
+class SqlStore(AttendanceStore, RatingStore, TimerStore, DataStore):
     """The Store on SQLAlchemy Core, async: SQLite and PostgreSQL alike."""
 
     # --- community configuration ------------------------------------------------

@@ -35,6 +35,7 @@ class StubBank:
 class StubApp:
     service: StubService = field(default_factory=StubService)
     bank: StubBank = field(default_factory=StubBank)
+    connected: dict = field(default_factory=dict)
 
     async def prepare(self) -> None:
         pass
