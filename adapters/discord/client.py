@@ -14,6 +14,10 @@ from adapters.discord.render import ActionButton
 from adapters.discord.slash import build_group
 
 log = logging.getLogger(__name__)
+# the bot opens pair voice channels but never joins one to play audio: the voice libraries'
+# absence is no news, and a start-up problem must stay one line
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 
 FORM_PREFIX = "mr:form:"
 
