@@ -15,7 +15,7 @@ from bot import logs
 from bot.app.config import SettingsError, load_settings
 from bot.questions import cli as questions_cli
 from bot.questions.packs import load_bank
-from bot.storage.sql_engine import StorageUnavailable
+from bot.storage.sql_engine import StorageUnavailable, hold_single_process
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,6 +86,17 @@ def _main(args: argparse.Namespace) -> int:
             return questions_cli.validate(args.paths, sys.stdout)
         return questions_cli.list_questions(load_bank(settings.pack_dirs), args.track, Console())
     platforms = sorted(set(args.platform))
+    # held while the bot runs (the system drops it if the process is killed); the
+    # console's sandbox is a file of its own
+    held = hold_single_process(settings.database_url) if platforms != ["console"] else None
+    try:
+        return _run(args, settings, platforms)
+    finally:
+        if held is not None:
+            held.close()
+
+
+def _run(args: argparse.Namespace, settings, platforms: list[str]) -> int:
     if len(platforms) > 1:
         if "console" in platforms:
             raise SettingsError("the console runs alone: run console, or run discord slack")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -139,6 +142,8 @@ async def build(
     clock = clock or SystemClock()
     store = store or SqlStore(settings.database_url)
     store.meet_default = settings.meet_default
+    # names this replica's leases on timers and queued posts (several replicas on PostgreSQL)
+    store.replica = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     bank = bank or load_bank(settings.pack_dirs, logger=log)
     if not bank.tracks():
         raise SettingsError(

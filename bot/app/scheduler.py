@@ -63,7 +63,8 @@ class Scheduler:
             return 0  # stopping: what is due runs at the next start
         async with self._running:
             while not self._stopping:
-                due = await self.store.pending_timers(due_by=self.clock.now())
+                # on PostgreSQL each due timer is claimed by one replica (SKIP LOCKED, a lease)
+                due = await self.store.claim_due_timers(self.clock.now())
                 if not due:
                     return ran
                 progressed = False

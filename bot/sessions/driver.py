@@ -100,37 +100,45 @@ class Practice:
     async def apply(self, session_id: str, event: sessions.Event) -> tuple[Session, list]:
         """Apply one event; raises InvalidTransition (nothing changed) when it does not fit."""
         logged.session_id.set(session_id)  # log lines from here on name the session
-        async with self.locked(session_id):
-            s = await self.store.get_session(session_id)
-            if s is None:
-                raise InvalidTransition("that session does not exist")
-            now = self.clock.now()
-            cfg = await self.store.get_config(s.community)
-            new, effects = sessions.advance(s, event, now, self.timings(s, cfg))
-            ctx = await self.context(new, cfg)
-            ratings = await self._closed_turn_ratings(new, effects)
-            deliveries = announcements.for_transition(new, effects, ctx, self.bank, ratings, s)
-            if new == s and not deliveries:
-                return new, effects
-            saved = await self.store.save_transition(
-                new,
-                arm=self._alarms(effects, now, new.community.partition(":")[0]),
-                deliveries=deliveries,
-                now=now,
-                tz=cfg.timezone,
-                settled=next(
-                    ((e.present, e.absent) for e in effects if isinstance(e, AttendanceSettled)),
-                    None,
-                ),
-            )
-            for timer in saved:
-                self.arm(timer)
-            if self.on_transition is not None:
-                await self.on_transition(new, effects, cfg)
-        await self.store.after_commit(lambda: self.deliver(session_id))
+        # one transaction, and on PostgreSQL the session's row locked in it: work on one
+        # session is serialised across replicas, not only inside this process
+        async with self.store.unit_of_work():
+            async with self.locked(session_id):
+                new, effects, changed = await self._apply(session_id, event)
+            if changed:
+                await self.store.after_commit(lambda: self.deliver(session_id))
         if self.on_ended is not None and any(isinstance(e, sessions.Ended) for e in effects):
             await self.on_ended(new)
         return new, effects
+
+    async def _apply(self, session_id: str, event: sessions.Event):
+        s = await self.store.get_session(session_id, for_update=True)
+        if s is None:
+            raise InvalidTransition("that session does not exist")
+        now = self.clock.now()
+        cfg = await self.store.get_config(s.community)
+        new, effects = sessions.advance(s, event, now, self.timings(s, cfg))
+        ctx = await self.context(new, cfg)
+        ratings = await self._closed_turn_ratings(new, effects)
+        deliveries = announcements.for_transition(new, effects, ctx, self.bank, ratings, s)
+        if new == s and not deliveries:
+            return new, effects, False
+        saved = await self.store.save_transition(
+            new,
+            arm=self._alarms(effects, now, new.community.partition(":")[0]),
+            deliveries=deliveries,
+            now=now,
+            tz=cfg.timezone,
+            settled=next(
+                ((e.present, e.absent) for e in effects if isinstance(e, AttendanceSettled)),
+                None,
+            ),
+        )
+        for timer in saved:
+            self.arm(timer)
+        if self.on_transition is not None:
+            await self.on_transition(new, effects, cfg)
+        return new, effects, True
 
     def _alarms(self, effects, now, platform: str) -> list[tuple[str, str, datetime]]:
         arm = []
@@ -156,7 +164,9 @@ class Practice:
         """Send what transitions queued, in order; a failed send stays queued for the next try."""
         sent, stuck = 0, set()
         async with self._delivering:
-            for outbox_id, community, sid, d, tried in await self.store.undelivered(session_id):
+            # on PostgreSQL one replica claims each session's queued posts (SKIP LOCKED, a lease)
+            claimed = await self.store.claim_deliveries(self.clock.now(), session_id)
+            for outbox_id, community, sid, d, tried in claimed:
                 if sid in stuck:
                     continue  # keep each session's messages in order
                 try:

@@ -82,6 +82,11 @@ def _v7(conn: Connection) -> None:
     _add_columns(conn, schema.VERSION_7_COLUMNS)
 
 
+def _v8(conn: Connection) -> None:
+    """Several replicas on one PostgreSQL: timers and queued posts are claimed with a lease."""
+    _add_columns(conn, schema.VERSION_8_COLUMNS)
+
+
 def _add_columns(conn: Connection, columns) -> None:
     inspector = inspect(conn)
     for column in columns:
@@ -100,6 +105,7 @@ MIGRATIONS: list[tuple[int, Step]] = [
     (5, _v5),
     (6, _v6),
     (7, _v7),
+    (8, _v8),
 ]
 SUMMARIES_SINCE = 2
 

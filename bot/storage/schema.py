@@ -193,6 +193,9 @@ timers = Table(
     Column("key", String(40), nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
     Column("fired_at", UTCDateTime),
+    # several replicas on PostgreSQL: who runs it, until when (added in version 8)
+    Column("lease_owner", String(80)),
+    Column("lease_until", UTCDateTime),
     Index("ix_timers_due", "fired_at", "due_at"),
     Index("ix_timers_subject", "subject"),
 )
@@ -237,6 +240,9 @@ outbox = Table(
     Column("sent_at", UTCDateTime),
     # set before the first send: a row tried and not marked sent may be on the platform already
     Column("tried_at", UTCDateTime),  # added in version 6
+    # several replicas on PostgreSQL: who sends it, until when (added in version 8)
+    Column("claimed_by", String(80)),
+    Column("claimed_until", UTCDateTime),
     Index("ix_outbox_pending", "sent_at", "id"),
 )
 
@@ -288,4 +294,10 @@ VERSION_7_COLUMNS = (
     sessions.c.sequence,
     sessions.c.place,
     sessions.c.voice,
+)
+VERSION_8_COLUMNS = (
+    timers.c.lease_owner,
+    timers.c.lease_until,
+    outbox.c.claimed_by,
+    outbox.c.claimed_until,
 )

@@ -28,6 +28,7 @@ from bot.storage import schema as t
 from bot.storage.sql_attendance import AttendanceStore
 from bot.storage.sql_data import DataStore
 from bot.storage.sql_ratings import RatingStore
+from bot.storage.sql_replicas import ReplicaStore
 from bot.storage.sql_timers import TimerStore
 
 
@@ -38,7 +39,7 @@ class Conflict(Exception):
     """
 
 
-class SqlStore(AttendanceStore, RatingStore, TimerStore, DataStore):
+class SqlStore(AttendanceStore, RatingStore, TimerStore, DataStore, ReplicaStore):
     """The Store on SQLAlchemy Core, async: SQLite and PostgreSQL alike."""
 
     # --- community configuration ------------------------------------------------
@@ -266,11 +267,14 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore, DataStore):
                 update(t.rounds).where(t.rounds.c.id == round_id).values(status=status)
             )
 
-    async def get_session(self, session_id: str) -> Session | None:
+    async def get_session(self, session_id: str, *, for_update: bool = False) -> Session | None:
+        """``for_update``: inside a unit of work on PostgreSQL, lock the session's row until
+        the unit ends, so another replica's work on it waits (SQLite has one process)."""
+        q = select(t.sessions).where(t.sessions.c.id == session_id)
+        if for_update and self._dialect == "postgresql" and self.in_unit():
+            q = q.with_for_update()
         async with self._read() as conn:
-            row = (
-                await conn.execute(select(t.sessions).where(t.sessions.c.id == session_id))
-            ).first()
+            row = (await conn.execute(q)).first()
         return codec.session_from_row(row._mapping) if row else None
 
     async def sessions_live(self, community: str) -> list[Session]:

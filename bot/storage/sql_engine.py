@@ -76,10 +76,37 @@ class _Unit:
     conn: AsyncConnection
     after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     at_end: list[Callable[[], None]] = field(default_factory=list)
+    ended: bool = False
 
 
 # the unit of work the running task is inside, if any; each asyncio task has its own
 _current: ContextVar[_Unit | None] = ContextVar("mockround_unit", default=None)
+
+
+def hold_single_process(url: str):
+    """SQLite serves one process: hold an exclusive lock beside the database file for as
+    long as this process lives (the system drops it when the process ends, even killed).
+    A second process on the same file gets one line. Returns the lock's file, or None for
+    PostgreSQL or an in-memory database."""
+    if not url.startswith("sqlite") or ":///" not in url:
+        return None
+    path = url.split(":///", 1)[1]
+    if not path or path == ":memory:":
+        return None
+    import fcntl
+
+    _check_sqlite_path(Path(path))
+    held = open(f"{path}.lock", "a")  # noqa: SIM115 - kept open for the process's life
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        held.close()
+        raise StorageUnavailable(
+            f"another mockround process is using {path}: SQLite serves one process; stop "
+            "the other, or give several replicas one PostgreSQL (MOCKROUND_DATABASE_URL="
+            "postgresql+asyncpg://...)"
+        ) from None
+    return held
 
 
 class SqlEngine:
@@ -134,7 +161,11 @@ class SqlEngine:
 
     def _unit(self) -> _Unit | None:
         unit = _current.get()
-        return unit if unit is not None and unit.engine is self._engine else None
+        # a callback scheduled inside a unit (an alarm armed by a command) copies the
+        # context with it: a unit that has ended is not the one it runs in
+        if unit is None or unit.ended or unit.engine is not self._engine:
+            return None
+        return unit
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
@@ -182,6 +213,7 @@ class SqlEngine:
                     if remember is not None and not await self._remember(conn, *remember):
                         raise AlreadyHandled(remember[1])
             finally:
+                unit.ended = True
                 _current.reset(token)
                 for release in reversed(unit.at_end):
                     release()

@@ -91,13 +91,15 @@ class TimerStore(SqlEngine):
             await self._queue(conn, s, deliveries, now)
 
     async def undelivered(
-        self, session_id: str | None = None
+        self, session_id: str | None = None, ids: Sequence[int] | None = None
     ) -> list[tuple[int, str, str, Delivery, bool]]:
         """(id, community, session id, delivery, tried before) not yet sent, oldest first."""
         o = t.outbox.c
         q = select(t.outbox).where(o.sent_at.is_(None)).order_by(o.id)
         if session_id is not None:
             q = q.where(o.session_id == session_id)
+        if ids is not None:
+            q = q.where(o.id.in_(list(ids)))
         async with self._read() as conn:
             rows = (await conn.execute(q)).all()
         out = []

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.messages import OutMessage
 from bot.model import (
     ChannelRef,
     CommunityConfig,
@@ -49,7 +50,7 @@ async def _wipe(s: SqlStore) -> None:
     from bot.storage import schema
 
     async with s._engine.begin() as conn:
-        for table in (*reversed(schema.VERSION_1), *schema.VERSION_4_TABLES):
+        for table in reversed(schema.metadata.sorted_tables):
             if table is not schema.schema_version:
                 await conn.execute(table.delete())
 
@@ -284,3 +285,52 @@ async def test_remembered_events_older_than_the_cut_are_forgotten(store):
     await store.purge_seen_events(NOW - timedelta(days=7))
     assert await remember(store, "discord:w1", "old")
     assert not await remember(store, "discord:w1", "new")
+
+
+async def test_work_scheduled_from_inside_a_unit_runs_outside_it_once_it_ended(store):
+    """An alarm armed by a command is a callback that copies the command's context, unit of
+    work included; when it fires the unit has ended and its connection is closed."""
+    import asyncio
+    import contextvars
+
+    async with store.unit_of_work():
+        inside = contextvars.copy_context()
+    ran = asyncio.get_running_loop().create_future()
+
+    def fire() -> None:
+        task = asyncio.ensure_future(store.pending_timers())
+        task.add_done_callback(lambda t: ran.set_result(t.result()))
+
+    inside.run(asyncio.get_running_loop().call_soon, fire)
+    assert await ran == []  # read on a connection of its own, not the ended unit's
+
+
+async def test_claims_split_due_timers_and_queued_posts_between_replicas(store):
+    """Each due timer and each session's queued posts go to one replica at a time; a
+    replica's claim lapses after its lease, and then another takes over."""
+    from bot.sessions.outbox import Delivery
+    from bot.storage.sql_replicas import LEASE
+
+    now = datetime(2026, 1, 5, 17, 0, tzinfo=UTC)
+    for n in range(3):
+        await store.add_timer("c:w", "phase_end", f"x{n}", "answer:0", now - timedelta(minutes=1))
+    s = Session("s0", "c:w", "r", (UserRef("c", "w", "a"),), (), created_at=now)
+    await store.create_round(Round("r", "c:w", 1, "weekly", "running", now), [s], {"s0": "x"})
+    msg = OutMessage(text="hi")
+    await store.save_transition(
+        s, deliveries=[Delivery("post", ChannelRef("c", "w", "sp"), msg)] * 2, now=now
+    )
+    store.replica = "one"
+    first = await store.claim_due_timers(now)
+    firsts = await store.claim_deliveries(now)
+    store.replica = "two"
+    second = await store.claim_due_timers(now)
+    seconds = await store.claim_deliveries(now)
+    if store._dialect == "postgresql":
+        assert len(first) == 3 and second == []  # taken by the first replica, for its lease
+        assert len(firsts) == 2 and seconds == []
+        later = now + LEASE + timedelta(seconds=1)  # the first replica died: its lease ran out
+        assert len(await store.claim_due_timers(later)) == 3
+        assert len(await store.claim_deliveries(later)) == 2
+    else:  # one process on SQLite: claims are plain reads
+        assert len(first) == len(second) == 3 and len(firsts) == len(seconds) == 2

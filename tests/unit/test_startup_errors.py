@@ -120,3 +120,28 @@ async def test_the_network_is_tried_again_with_growing_waits_before_giving_up():
     with pytest.raises(config.SettingsError, match="cannot reach Slack after 6 tries"):
         await connecting.reach(never, "Slack", "X", sleep=sleep)
     assert waited == [1.0, 2.0, 4.0, 8.0, 16.0]
+
+
+def test_a_second_process_on_one_sqlite_file_is_refused_in_one_line(tmp_path):
+    from bot.storage.sql_engine import hold_single_process
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'one.db'}"
+    held = hold_single_process(url)  # this test is the first process
+    try:
+        env = {"PATH": "/usr/bin:/bin", "DISCORD_TOKEN": "t", "MOCKROUND_DATABASE_URL": url}
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "run", "discord"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        assert done.returncode == 2
+        assert done.stderr.strip().splitlines() == [
+            f"mockround: another mockround process is using {tmp_path / 'one.db'}: SQLite "
+            "serves one process; stop the other, or give several replicas one PostgreSQL "
+            "(MOCKROUND_DATABASE_URL=postgresql+asyncpg://...)"
+        ]
+    finally:
+        held.close()
+    assert hold_single_process(url) is not None  # once the first is gone, a start is fine

@@ -1,0 +1,71 @@
+"""Several replicas on one PostgreSQL behave as one: a due timer, and a session's queued
+posts, are claimed by one replica with ``SELECT ... FOR UPDATE SKIP LOCKED`` and a lease.
+A replica that dies holds nothing for long: its leases run out and another takes over.
+
+On SQLite (one process, refused a second) the claims are plain reads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from bot.model import Timer
+from bot.storage import codec
+from bot.storage import schema as t
+from bot.storage.sql_engine import SqlEngine
+
+LEASE = timedelta(seconds=60)  # longer than any timer's work or a session's sends take
+BATCH = 200
+
+
+class ReplicaStore(SqlEngine):
+    replica = "this process"  # set by the composition root: host, pid and a random part
+
+    async def claim_due_timers(self, now: datetime) -> list[Timer]:
+        """The timers due by ``now`` that this replica runs, oldest first."""
+        if self._dialect == "sqlite":
+            return await self.pending_timers(due_by=now)
+        tc = t.timers.c
+        free = or_(tc.lease_until.is_(None), tc.lease_until < now, tc.lease_owner == self.replica)
+        due = (
+            select(tc.id)
+            .where(tc.fired_at.is_(None), tc.due_at <= now, free)
+            .order_by(tc.due_at, tc.id)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            update(t.timers)
+            .where(tc.id.in_(due.scalar_subquery()))
+            .values(lease_owner=self.replica, lease_until=now + LEASE)
+            .returning(t.timers)
+        )
+        async with self._write() as conn:
+            rows = (await conn.execute(claim)).all()
+        timers = [codec.timer_from_row(r._mapping) for r in rows]
+        return sorted(timers, key=lambda x: (x.due_at, x.id))
+
+    async def claim_deliveries(self, now: datetime, session_id: str | None = None):
+        """Queued posts this replica sends: every unsent row of each session it claims, so
+        one replica keeps a session's posts in order; a session another replica is sending
+        is left to it until its lease runs out."""
+        if self._dialect == "sqlite":
+            return await self.undelivered(session_id)
+        o = t.outbox.c
+        taken = select(o.session_id).where(
+            o.sent_at.is_(None), o.claimed_until >= now, o.claimed_by != self.replica
+        )
+        wanted = o.sent_at.is_(None) & o.session_id.not_in(taken)
+        if session_id is not None:
+            wanted = wanted & (o.session_id == session_id)
+        rows = select(o.id).where(wanted).order_by(o.id).limit(BATCH * 5)
+        claim = (
+            update(t.outbox)
+            .where(o.id.in_(rows.with_for_update(skip_locked=True).scalar_subquery()))
+            .values(claimed_by=self.replica, claimed_until=now + LEASE)
+            .returning(o.id)
+        )
+        async with self._write() as conn:
+            ids = [r.id for r in (await conn.execute(claim)).all()]
+        return await self.undelivered(ids=ids) if ids else []
