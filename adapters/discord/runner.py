@@ -14,6 +14,7 @@ from discord.gateway import DiscordWebSocket
 from adapters.connecting import reach
 from adapters.discord.client import MockroundClient
 from adapters.ops import serve_if_asked
+from adapters.rate_limits import count_discord_limits
 from adapters.stopping import stop_on_sigterm
 from bot.app.config import SettingsError
 
@@ -64,6 +65,7 @@ class DiscordBot:
         self.app.connected["discord"] = lambda: (
             self.client.is_ready() and not self.client.is_closed()
         )
+        count_discord_limits(self.app.metrics.rate_limited.labels("discord").inc)
         await self.app.prepare()  # recovery waits for the gateway: nothing can be sent before
         self.client.on_reconnected = self.app.catch_up
         await reach(self._login, "Discord", "MOCKROUND_DISCORD_API_URL")

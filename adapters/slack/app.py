@@ -10,11 +10,11 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.rate_limits import CountingRateLimitHandler
 from adapters.slack.inbound import SlackInbound
 from adapters.slack.port import SlackChat
 from bot.app.config import Settings, SettingsError
@@ -63,7 +63,7 @@ def make_client(settings: Settings) -> AsyncWebClient:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
     client = AsyncWebClient(**kwargs)
     # a 429 waits for Retry-After and tries again instead of failing a round's post
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=5))
+    client.retry_handlers.append(CountingRateLimitHandler(max_retry_count=5))
     client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=1))
     return client
 
@@ -132,4 +132,7 @@ async def assemble(settings: Settings, core_factory: CoreFactory | None = None) 
     else:
         core = await core_factory(chat)
     inbound = SlackInbound(core.service, chat)
+    for handler in client.retry_handlers:
+        if isinstance(handler, CountingRateLimitHandler):
+            handler.on_limited = core.metrics.rate_limited.labels("slack").inc
     return SlackRuntime(core, chat, inbound, make_bolt(settings, client, inbound))

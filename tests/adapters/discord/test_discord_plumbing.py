@@ -12,6 +12,7 @@ import pytest
 from adapters.discord.runner import DiscordBot
 from bot import commands as c
 from bot.app.config import Settings
+from bot.app.metrics import Metrics
 from bot.messages import Button, Choice, Field, Form, OutMessage, Reply
 from tests.fakes.discord_fake import TOKEN, FakeDiscord
 
@@ -36,6 +37,7 @@ class StubApp:
     service: StubService = field(default_factory=StubService)
     bank: StubBank = field(default_factory=StubBank)
     connected: dict = field(default_factory=dict)
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def prepare(self) -> None:
         pass

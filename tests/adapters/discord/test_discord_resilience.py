@@ -62,6 +62,9 @@ async def test_a_429_on_thread_creation_waits_and_succeeds(
     assert [w for w in http_waits if w > 0] == [2.5]  # exactly the retry_after asked for
     assert len(fake.threads()) == 1
     assert fake.thread_members[tid] == {fake.bot_id, alice, bob}
+    # the refusal is counted for /metrics
+    metrics = (await h.app.metrics_text()).decode()
+    assert 'mockround_platform_rate_limited_total{platform="discord"} 1.0' in metrics
 
 
 async def test_a_500_on_a_post_is_retried_once_not_duplicated(

@@ -173,6 +173,9 @@ async def test_a_429_waits_for_retry_after_and_then_posts(
     assert attempts == [429, 429, 200]
     assert len(waits) == 2 and 2 <= waits[0] < 3 and 1 <= waits[1] < 2
     assert http.button("CPRACTICE", "mr:join")
+    # each refusal is counted for /metrics
+    metrics = (await http.core.metrics_text()).decode()
+    assert 'mockround_platform_rate_limited_total{platform="slack"} 2.0' in metrics
 
 
 async def test_a_500_is_tried_once_more(http: Harness, waits: list[float]) -> None:
