@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.model import Phase, Proposal, Session
-from bot.sessions.machine import (
+from bot.sessions.events import (
     Accepted,
     Acknowledged,
     ArmTimer,
@@ -25,9 +25,9 @@ from bot.sessions.machine import (
     SlotProposed,
     StoodUp,
     Timings,
-    _end,
     timer_key,
 )
+from bot.sessions.steps import end
 
 RESCHEDULE_UNTIL = timedelta(hours=1)
 REMINDERS = (timedelta(hours=24), timedelta(minutes=15))
@@ -153,8 +153,8 @@ def window_over(s: Session, now: datetime):
     """Nothing was booked: who never answered any proposal did not come; else nobody's fault."""
     silent = tuple(m for m in s.present if m not in s.answered)
     if not silent:
-        return _end(s, Phase.NOT_MET, now)
+        return end(s, Phase.NOT_MET, now)
     here = tuple(m for m in s.present if m in s.answered)
     s = replace(s, absent=s.absent | frozenset(silent), confirmed=frozenset(here))
-    ended, effects = _end(s, Phase.NO_SHOW, now)
+    ended, effects = end(s, Phase.NO_SHOW, now)
     return ended, [AttendanceSettled(here, silent), *([StoodUp(here)] if here else []), *effects]

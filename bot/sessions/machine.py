@@ -17,206 +17,41 @@ one alone is stood up and offered a rematch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 
-from bot.model import ChannelRef, Phase, Session, Turn, UserRef
-
-
-class InvalidTransition(ValueError):
-    """The event does not apply to the session now; the message is for the member."""
-
-
-@dataclass(frozen=True, slots=True)
-class Timings:
-    intro: timedelta
-    prep: timedelta
-    answers: tuple[timedelta, ...]  # one per turn: the question's minutes, or the community's
-    feedback: timedelta
-    grace: timedelta = timedelta(minutes=10)
-
-    @property
-    def whole(self) -> timedelta:
-        """A whole session, intro to the last feedback: what a booked slot must fit."""
-        turns = sum(self.answers, timedelta()) + (self.prep + self.feedback) * len(self.answers)
-        return max(self.intro, self.grace) + turns
-
-    def length(self, phase: Phase, turn: int) -> timedelta:
-        if phase is Phase.INTRO:
-            return max(self.intro, self.grace)
-        if phase is Phase.PREP:
-            return self.prep
-        if phase is Phase.ANSWER:
-            return self.answers[min(turn, len(self.answers) - 1)]
-        return self.feedback
-
-
-# --- events -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SpaceOpened:
-    space: ChannelRef
-    # window mode: the times offered inside everyone's availability, and the window's end
-    proposals: tuple[datetime, ...] = ()
-    window_ends: datetime | None = None
-    place: str | None = None  # where to talk (a meeting link, a voice channel's link)
-    voice: ChannelRef | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Confirmed:
-    user: UserRef
-
-
-@dataclass(frozen=True, slots=True)
-class TimeUp:
-    key: str
-
-
-@dataclass(frozen=True, slots=True)
-class EndedEarly:
-    user: UserRef
-    key: str  # the phase the member meant to end ("answer:0"); a stale one changes nothing
-
-
-@dataclass(frozen=True, slots=True)
-class Cancelled:
-    by: UserRef | None  # None: the round was cancelled by an admin
-
-
-@dataclass(frozen=True, slots=True)
-class NoShowReported:
-    reporter: UserRef
-
-
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    user: UserRef
-    number: int  # the proposal's number as shown, from 1
-
-
-@dataclass(frozen=True, slots=True)
-class Proposed:
-    user: UserRef
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Rescheduled:
-    user: UserRef
-
-
-Event = (
-    SpaceOpened
-    | Confirmed
-    | TimeUp
-    | EndedEarly
-    | Cancelled
-    | NoShowReported
-    | Accepted
-    | Proposed
-    | Rescheduled
+from bot.model import Phase, Session, Turn, UserRef
+from bot.sessions import booking
+from bot.sessions.events import (  # noqa: F401 - the machine's vocabulary, named from here too
+    Accepted,
+    Acknowledged,
+    ArmTimer,
+    AttendanceSettled,
+    Booked,
+    Cancelled,
+    Confirmed,
+    Effect,
+    Ended,
+    EndedEarly,
+    Event,
+    FeedbackClosed,
+    InvalidTransition,
+    InvitationCancelled,
+    NoShowReported,
+    OwnerAsked,
+    PhaseEntered,
+    Proposed,
+    Rescheduled,
+    SlotProposed,
+    SpaceOpened,
+    StoodUp,
+    TimeUp,
+    Timings,
+    current_key,
+    timer_key,
 )
-
-
-# --- effects ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PhaseEntered:
-    phase: Phase
-    turn: int
-    ends_at: datetime | None
-    by_timer: bool  # entered because time ran out (say "time's up"), not by a member
-
-
-@dataclass(frozen=True, slots=True)
-class ArmTimer:
-    key: str
-    due_at: datetime
-    kind: str = "phase_end"  # phase_end | reminder | nudge
-
-
-@dataclass(frozen=True, slots=True)
-class Ended:
-    phase: Phase  # done | cancelled | no_show
-
-
-@dataclass(frozen=True, slots=True)
-class Acknowledged:
-    """Nothing moved (e.g. one of two members confirmed); tell the actor so."""
-
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class AttendanceSettled:
-    """The intro is over: who came and who did not (recorded against them)."""
-
-    present: tuple[UserRef, ...]
-    absent: tuple[UserRef, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StoodUp:
-    """Members who came while nobody else did: they are offered a rematch."""
-
-    members: tuple[UserRef, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class OwnerAsked:
-    """A member pressed "I'm done" for a phase someone else ends: ask that member."""
-
-    asker: UserRef
-    owner: UserRef
-    phase: Phase
-
-
-@dataclass(frozen=True, slots=True)
-class FeedbackClosed:
-    """A turn's feedback is over: the candidate receives their scores."""
-
-    turn: int
-
-
-@dataclass(frozen=True, slots=True)
-class SlotProposed:  # a member offered another time (the proposal's number, from 1)
-    number: int
-
-
-@dataclass(frozen=True, slots=True)
-class Booked:  # everyone accepted one slot: invitations go out (an update if booked before)
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class InvitationCancelled:  # it ended after an invitation went out: calendars get a CANCEL
-    pass
-
-
-Effect = (
-    PhaseEntered
-    | ArmTimer
-    | Ended
-    | Acknowledged
-    | AttendanceSettled
-    | StoodUp
-    | OwnerAsked
-    | FeedbackClosed
-    | SlotProposed
-    | Booked
-    | InvitationCancelled
-)
-
-
-def timer_key(phase: Phase, turn: int) -> str:
-    return f"{phase.value}:{turn}"
-
-
-def current_key(session: Session) -> str:
-    return timer_key(session.phase, session.turn_index)
+from bot.sessions.steps import end as _end
+from bot.sessions.steps import enter as _enter
 
 
 def owner(session: Session) -> UserRef:
@@ -229,30 +64,6 @@ def grace_ends(session: Session, timings: Timings) -> datetime | None:
     if session.phase is not Phase.INTRO or session.phase_started_at is None:
         return None
     return session.phase_started_at + timings.grace
-
-
-def _enter(
-    session: Session, phase: Phase, turn: int, now: datetime, timings: Timings, by_timer: bool
-) -> tuple[Session, list[Effect]]:
-    ends_at = now + timings.length(phase, turn)
-    moved = replace(
-        session, phase=phase, turn_index=turn, phase_ends_at=ends_at, phase_started_at=now
-    )
-    return moved, [
-        PhaseEntered(phase, turn, ends_at, by_timer),
-        ArmTimer(timer_key(phase, turn), ends_at),
-    ]
-
-
-def _end(session: Session, phase: Phase, now: datetime, by: UserRef | None = None):
-    ended = replace(session, phase=phase, phase_ends_at=None, ended_at=now, ended_by=by)
-    effects: list[Effect] = []
-    if session.phase is Phase.FEEDBACK:
-        effects.append(FeedbackClosed(session.turn_index))
-    if session.sequence and session.phase in (Phase.BOOKING, Phase.BOOKED):
-        ended = replace(ended, sequence=session.sequence + 1)
-        effects.append(InvitationCancelled())
-    return ended, [*effects, Ended(phase)]
 
 
 def replan(turns: tuple[Turn, ...], present: tuple[UserRef, ...]) -> tuple[Turn, ...]:
@@ -287,8 +98,6 @@ def _next(session: Session, now: datetime, timings: Timings, by_timer: bool):
     if phase is Phase.BOOKED:  # the booked time has come
         return _enter(session, Phase.INTRO, 0, now, timings, by_timer)
     if phase is Phase.BOOKING:  # the window ended with nothing booked
-        from bot.sessions import booking
-
         return booking.window_over(session, now)
     if phase is Phase.PREP:
         return _enter(session, Phase.ANSWER, turn, now, timings, by_timer)
@@ -323,8 +132,6 @@ def advance(
             raise InvalidTransition("the session's space is already open")
         opened = replace(session, space=event.space, place=event.place, voice=event.voice)
         if event.window_ends is not None:
-            from bot.sessions import booking
-
             return booking.open_booking(opened, event, now)
         return _enter(opened, Phase.INTRO, 0, now, timings, False)
 
@@ -339,8 +146,6 @@ def advance(
     if session.phase is Phase.PAIRED:
         raise InvalidTransition("the session has not started yet: its space is being opened")
     if isinstance(event, Accepted | Proposed | Rescheduled):
-        from bot.sessions import booking
-
         return booking.advance_booking(session, event, now, timings)
     if session.phase in (Phase.BOOKING, Phase.BOOKED):
         raise InvalidTransition(
