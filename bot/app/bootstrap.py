@@ -106,7 +106,10 @@ class App:
 
     async def forget_old_events(self) -> None:
         # platforms retry a delivery within minutes; a week of remembered ids is plenty
-        await self.store.purge_seen_events(self.clock.now() - SEEN_EVENTS_KEPT)
+        now = self.clock.now()
+        await self.store.purge_seen_events(now - SEEN_EVENTS_KEPT)
+        # sent posts and fired timers are history nobody reads: keep the tables small
+        await self.store.purge_done(now - timedelta(days=self.settings.retention_days))
 
     async def run_due(self) -> int:
         return await self.scheduler.run_due()

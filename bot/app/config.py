@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     question_dirs: list[Path] = Field(default_factory=list)  # extra pack directories of a community
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"  # json: one object per line, with ids
+    retention_days: int = Field(default=30, ge=1)  # sent posts and fired timers kept this long
     http_port: int | None = Field(default=None, ge=0, le=65535)  # /healthz and /metrics
     http_host: str = "0.0.0.0"
 

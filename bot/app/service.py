@@ -46,7 +46,7 @@ from bot.sessions.machine import (
     current_key,
 )
 from bot.storage.sql import Conflict
-from bot.storage.sql_engine import AlreadyHandled
+from bot.storage.sql_engine import AlreadyHandled, Busy
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,15 @@ def _outcome(reply: Reply | None) -> str:
         return "failed"
     if reply.duplicate:
         return "duplicate"
+    if reply.error and reply.text == BUSY:
+        return "busy"
     if reply.error:
         return "failed" if reply.text.startswith("something went wrong") else "refused"
     return "ok"
 
 
 ATTEMPTS = 3  # a command that keeps losing races this often is answered "try again"
+BUSY = "mockround is busy right now: please try again in a moment"
 ANSWER_MAX = 400  # an error answer is one line; what was typed is quoted short inside it
 
 
@@ -137,6 +140,9 @@ class Service:
             return Reply.fail("many members are doing the same right now: please try again")
         except AlreadyHandled:
             return Reply(text="already handled", duplicate=True)
+        except Busy:
+            log.warning("command %s found no free database connection in time", type(cmd).__name__)
+            return Reply.fail(BUSY)
         except (BadInput, InvalidTransition) as exc:
             return Reply.fail(validation.quote(str(exc), ANSWER_MAX))
         except Exception:

@@ -88,6 +88,10 @@ class Practice:
         def release() -> None:
             self._holders.pop(session_id, None)
             lock.release()
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                # nobody waits: forget it, so the table holds live work, not every session
+                # ever touched (the next event on the session makes a new one)
+                self._locks.pop(session_id, None)
 
         if self.store.at_end(release):
             yield

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import event, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as TimeoutError_
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.storage import migrations, standings
@@ -109,15 +110,20 @@ def hold_single_process(url: str):
     return held
 
 
+# past saturation a command says so instead of queueing for the pool's 30 s and failing
+WAIT_FOR_CONNECTION = 2.0
+Busy = TimeoutError_  # no connection came free in time: the member is told to try again
+
+
 class SqlEngine:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, wait: float = WAIT_FOR_CONNECTION) -> None:
         self.url = url
         self.meet_default = "window"  # a new community's way to meet (Settings.meet_default)
         if url.startswith("sqlite"):
             path = url.split(":///", 1)[1] if ":///" in url else ""
             if path and path != ":memory:":
                 _check_sqlite_path(Path(path))
-        self._engine = create_async_engine(url)
+        self._engine = create_async_engine(url, pool_timeout=wait)
         self._dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         if self._dialect == "sqlite":
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)

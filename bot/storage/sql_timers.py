@@ -63,6 +63,14 @@ class TimerStore(SqlEngine):
             )
             return res.rowcount == 1
 
+    async def purge_done(self, before: datetime) -> tuple[int, int]:
+        """Forget sent posts and fired timers older than ``before``: (posts, timers)."""
+        o, tc = t.outbox.c, t.timers.c
+        async with self._write() as conn:
+            posts = await conn.execute(delete(t.outbox).where(o.sent_at < before))
+            timers = await conn.execute(delete(t.timers).where(tc.fired_at < before))
+        return posts.rowcount or 0, timers.rowcount or 0
+
     async def purge_seen_events(self, before: datetime) -> None:
         async with self._write() as conn:
             await conn.execute(delete(t.seen_events).where(t.seen_events.c.at < before))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import func, select
+
 from bot import actions
 from bot import commands as c
 from bot.messages import SCORE_EMOJIS
@@ -253,3 +255,30 @@ async def test_everyone_in_the_round_ends_once_time_runs_out(app, clock):
     await advance(app, clock, 60 * 24)
     assert await app.store.sessions_live(COMMUNITY) == []
     assert await app.store.busy_members(COMMUNITY) == set()
+
+
+async def test_nothing_grows_without_bound_locks_posts_and_timers(app, clock):
+    """The per-session lock table holds live work only; sent posts and fired timers older
+    than the retention period are purged by the daily housekeeping."""
+    await join(app, "ann", "bob")
+    await start_round(app)
+    (s,) = await app.store.sessions_live("console:demo")
+    for m in s.members:
+        await app.service.handle(c.ConfirmReady(actor=m))
+    await advance(app, clock, 24 * 60)  # the session runs out
+    assert (await app.store.get_session(s.id)).phase.terminal
+    assert app.practice._locks == {}  # no lock kept for a finished session
+    sent = await app.store.outbox_backlog()
+    assert sent == (0, None)
+    await advance(app, clock, 31 * 24 * 60)
+    await app.forget_old_events()
+    async with app.store._engine.connect() as conn:
+        posts = (await conn.execute(select(func.count()).select_from(schema.outbox))).scalar()
+        fired = (
+            await conn.execute(
+                select(func.count())
+                .select_from(schema.timers)
+                .where(schema.timers.c.fired_at.is_not(None))
+            )
+        ).scalar()
+    assert posts == 0 and fired == 0
