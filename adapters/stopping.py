@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Awaitable
 
 
 @contextlib.contextmanager
@@ -20,6 +21,16 @@ def stop_on_sigterm(stop: asyncio.Event):
         yield
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def until_closed_or_stopped(closed: Awaitable[object], stop: asyncio.Event) -> None:
+    """Wait for the platform connection to end (raising what ended it) or for ``stop``."""
+    ended = asyncio.ensure_future(closed)
+    stopped = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({ended, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if ended in done:
+        ended.result()
 
 
 class Answering:

@@ -15,7 +15,7 @@ from adapters.connecting import reach
 from adapters.discord.client import MockroundClient
 from adapters.ops import serve_if_asked
 from adapters.rate_limits import count_discord_limits
-from adapters.stopping import stop_on_sigterm
+from adapters.stopping import stop_on_sigterm, until_closed_or_stopped
 from bot.app.config import SettingsError
 
 log = logging.getLogger(__name__)
@@ -120,14 +120,8 @@ async def run(settings: Any) -> None:
             await bot.start()
             ops = await serve_if_asked(bot.app, settings)
             log.info("mockround is connected to Discord as %s", bot.client.user)
-            closed = asyncio.ensure_future(bot.wait_closed())
-            stopped = asyncio.ensure_future(stop.wait())
-            done, _ = await asyncio.wait({closed, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            stopped.cancel()
-            if closed in done:
-                closed.result()
-            else:
-                log.info("stopping")
+            await until_closed_or_stopped(bot.wait_closed(), stop)
+            log.info("stopping")
     finally:
         if ops is not None:
             await ops.cleanup()

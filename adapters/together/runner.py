@@ -11,7 +11,7 @@ from typing import Any
 from adapters.ops import serve_if_asked
 from adapters.slack.app import assemble, choose_mode
 from adapters.slack.runner import check_tokens
-from adapters.stopping import stop_on_sigterm
+from adapters.stopping import stop_on_sigterm, until_closed_or_stopped
 from adapters.together.chat import PlatformRouter
 from bot.app.config import Settings
 
@@ -88,12 +88,7 @@ async def run(settings: Settings) -> None:
                 workspace,
                 mode,
             )
-            closed = asyncio.ensure_future(discord.wait_closed())
-            stopped = asyncio.ensure_future(stop.wait())
-            done, _ = await asyncio.wait({closed, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            stopped.cancel()
-            if closed in done:
-                closed.result()
+            await until_closed_or_stopped(discord.wait_closed(), stop)
             log.info("stopping")
     finally:
         if ops is not None:

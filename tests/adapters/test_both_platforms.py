@@ -8,9 +8,9 @@ from bot.model import Phase
 from bot.storage.sql import SqlStore
 from tests.adapters.bot_process import BotProcess, eventually
 from tests.adapters.discord.test_discord_kills import DiscordDriver
+from tests.adapters.slack.conftest import practice_workspace
 from tests.adapters.slack.test_slack_kills import SlackDriver
 from tests.fakes.discord_fake import FakeDiscord
-from tests.fakes.slack_fake import FakeSlack
 
 
 async def live_sessions(store: SqlStore, community: str):
@@ -19,12 +19,7 @@ async def live_sessions(store: SqlStore, community: str):
 
 async def test_one_process_serves_discord_and_slack(tmp_path) -> None:
     discord_fake = await FakeDiscord().start()
-    slack_fake = FakeSlack()
-    await slack_fake.start()
-    for uid, name in (("UADA", "Ada"), ("UBOB", "Bob"), ("UCY", "Cy"), ("UDEE", "Dee")):
-        slack_fake.add_user(uid, name)
-    slack_fake.add_user("UADMIN", "Admin", admin=True)
-    slack_fake.add_channel("CPRACTICE", set(slack_fake.users))
+    slack_fake = await practice_workspace()
     db = tmp_path / "mockround.db"
     on_discord = DiscordDriver(discord_fake, db)
     on_slack = SlackDriver(slack_fake, db, "http")

@@ -26,14 +26,20 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch):
     assert not guard.refused, f"tried to leave 127.0.0.1: {guard.refused}"
 
 
-@pytest.fixture
-async def fake() -> FakeSlack:
+async def practice_workspace() -> FakeSlack:
+    """The fake Slack, started, with four members, an admin and the practice channel."""
     slack = FakeSlack()
     await slack.start()
     for uid, name in (("UADA", "Ada"), ("UBOB", "Bob"), ("UCY", "Cy"), ("UDEE", "Dee")):
         slack.add_user(uid, name)
     slack.add_user("UADMIN", "Admin", admin=True)
     slack.add_channel("CPRACTICE", set(slack.users))
+    return slack
+
+
+@pytest.fixture
+async def fake() -> FakeSlack:
+    slack = await practice_workspace()
     yield slack
     await slack.close()
 
