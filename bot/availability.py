@@ -117,14 +117,16 @@ def _hm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-@lru_cache(maxsize=256)
-def default() -> tuple[Range, ...]:
-    return parse(DEFAULT_TEXT)
-
-
+@lru_cache(maxsize=4096)
 def of(text: str | None) -> tuple[Range, ...]:
-    """A stored availability (None: the default, until the member sets theirs)."""
-    return parse(text) if text else default()
+    """A stored availability (None: the default, until the member sets theirs). Cached:
+    a round reads the same few texts for every pair it opens."""
+    return parse(text or DEFAULT_TEXT)
+
+
+def shown(text: str | None) -> str:
+    """A stored availability as members read it (the default's, until they set theirs)."""
+    return describe(of(text))
 
 
 def intervals(ranges: tuple[Range, ...], tz: str, start: datetime, end: datetime) -> list[Interval]:

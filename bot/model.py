@@ -50,6 +50,11 @@ def community_key(platform: str, workspace: str) -> str:
     return f"{platform}:{workspace}"
 
 
+def platform_of(community: str) -> str:
+    """The platform part of a community key: what it can do depends on it."""
+    return community.partition(":")[0]
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     user: UserRef

@@ -38,9 +38,6 @@ class SharedCore:
         if self._waiting == 0:
             await self._app.go_live()
 
-    async def drain(self) -> None:
-        await self._app.drain()
-
     async def stop(self) -> None:
         """A platform's runner stopping: the core stays until every platform is closed."""
 

@@ -30,7 +30,7 @@ class BookingDesk:
     async def availability(self, cmd: c.SetAvailability) -> Reply:
         m = await self._member(cmd)
         if cmd.text is None:
-            mine = availability.describe(availability.of(m.availability))
+            mine = availability.shown(m.availability)
             default = "" if m.availability else " (the default until you set yours)"
             return Reply.ok(
                 f"You can meet {mine}, {m.timezone} time{default}. Change it with "

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
+from bot import logs
 from bot.app.config import Settings, SettingsError
 from bot.app.metrics import Metrics
 from bot.app.scheduler import Scheduler
@@ -66,13 +67,12 @@ class App:
         for platform, up in self.connected.items():
             checks[platform] = "ok" if up() else "not connected"
         checks["scheduler"] = "ok" if self.scheduler.running else "stopped"
+        healthy = all(v == "ok" for v in checks.values())
         if checks["database"] == "ok":
             backlog, oldest = await self.store.outbox_backlog()
             late = oldest is not None and self.clock.now() - oldest > OUTBOX_LATE
             checks["outbox"] = f"{backlog} waiting" + (", the oldest too long" if late else "")
-        healthy = all(
-            v == "ok" for k, v in checks.items() if k != "outbox"
-        ) and "too long" not in checks.get("outbox", "")
+            healthy = healthy and not late
         return healthy, checks
 
     async def metrics_text(self) -> bytes:
@@ -157,9 +157,13 @@ async def build(
 
     async def dispatch(timer: Timer) -> None:
         metrics.timer_ran(timer.due_at, clock.now())
-        # one unit of work per timer: its effect and its retirement commit together
-        async with store.unit_of_work():
-            await run_timer(timer)
+        named = logs.community_id.set(timer.community)  # its log lines name the community
+        try:
+            # one unit of work per timer: its effect and its retirement commit together
+            async with store.unit_of_work():
+                await run_timer(timer)
+        finally:
+            logs.community_id.reset(named)
 
     async def run_timer(timer: Timer) -> None:
         if timer.kind == "phase_end":

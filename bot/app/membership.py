@@ -36,7 +36,7 @@ def meeting_note(cfg: CommunityConfig, member: Member, now: datetime) -> str:
     warning at night); in window mode, the window and their availability."""
     tz = member.timezone
     if cfg.meet == "window":
-        mine = availability.describe(availability.of(member.availability))
+        mine = availability.shown(member.availability)
         default = "" if member.availability else ", the default until you set yours"
         return (
             f"\nEach round gives you and your partner {cfg.window_days} days to book a time "

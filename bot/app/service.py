@@ -103,10 +103,12 @@ class Service:
         self.idle.clear()
         started = time.perf_counter()
         reply = None
+        named = logs.community_id.set(cmd.actor.community)  # its log lines name it
         try:
             reply = await self._handle(cmd)
             return reply
         finally:
+            logs.community_id.reset(named)
             self._count(cmd, _outcome(reply), time.perf_counter() - started)
             self._inflight -= 1
             if not self._inflight:
@@ -118,7 +120,6 @@ class Service:
 
     async def _handle(self, cmd: c.Command) -> Reply:
         community = cmd.actor.community
-        logs.community_id.set(community)  # every line logged for this command names it
         try:
             cmd = validation.storable(cmd)
             if isinstance(cmd, c.ADMIN_COMMANDS) and not await self._organiser(cmd):

@@ -56,7 +56,7 @@ class MemberStatus:
             ("Next round", self._next_round(cfg, m, now)),
             (
                 "Availability",
-                f"{availability.describe(availability.of(m.availability))} ({tz} time)"
+                f"{availability.shown(m.availability)} ({tz} time)"
                 + ("" if m.availability else ", the default (/mock availability)"),
             ),
             ("Session", await self._session_line(m)),

@@ -9,15 +9,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot import availability
-from bot.model import CommunityConfig, Member, Session
+from bot.model import CommunityConfig, Member, Session, platform_of
 from bot.ports import ChatPort
 
 SLOTS = 3
 FIRST_AFTER = timedelta(hours=2)  # the earliest proposal leaves time to see it and plan
-STEP = timedelta(minutes=30)
-DEFAULT_MEETING = (
-    "https://meet.jit.si/mockround-{session}"  # proposals start on the hour or the half hour
-)
+STEP = timedelta(minutes=30)  # proposals start on the hour or the half hour
+DEFAULT_MEETING = "https://meet.jit.si/mockround-{session}"
 
 
 def window_end(cfg: CommunityConfig, s: Session, now: datetime) -> datetime:
@@ -115,6 +113,6 @@ async def place_to_talk(
     room = await chat.open_voice(cfg.voice_category, users, title, reopening=reopening)
     if room is not None:
         return f"your private voice channel {room.link}", room.channel
-    if chat.capabilities_for(cfg.community.partition(":")[0]).huddles:
+    if chat.capabilities_for(platform_of(cfg.community)).huddles:
         return "a huddle in this conversation (the headphones button at its top)", None
     return meeting_link(DEFAULT_MEETING, token), None

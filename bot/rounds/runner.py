@@ -195,24 +195,28 @@ class Rounds:
         reopening: bool = False,
         kind: str = "weekly",
     ) -> None:
+        configs: dict[str, CommunityConfig] = {}  # a round's sessions share one community
         for s in built:
             try:
+                if s.community not in configs:
+                    configs[s.community] = await self.store.get_config(s.community)
                 names = await self.practice.names(s)
                 title = ("Mock interview: " + " & ".join(names[m] for m in s.members))[:90]
                 space = await self.chat.open_pair_space(
                     where, s.members, title, reopening=reopening
                 )
-                opened = await self._opened(s, space, title, reopening, kind)
+                opened = await self._opened(configs[s.community], s, space, title, reopening, kind)
                 await self.practice.apply(s.id, opened)
             except InvalidTransition:
                 continue  # opened meanwhile
             except Exception:
                 log.exception("could not open a space for session %s; it stays paired", s.id)
 
-    async def _opened(self, s: Session, space: ChannelRef, title: str, reopening: bool, kind):
+    async def _opened(
+        self, cfg: CommunityConfig, s: Session, space: ChannelRef, title: str, reopening, kind
+    ):
         """The space is open: in window mode, the times to propose and where to talk. A pair
         made on demand meets now: both asked for a partner at this moment."""
-        cfg = await self.store.get_config(s.community)
         if cfg.meet != "window" or kind == "on_demand":
             return SpaceOpened(space)
         place, voice = await booking.place_to_talk(

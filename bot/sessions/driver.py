@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot import logs as logged
-from bot.model import CommunityConfig, Rating, Session, Timer, UserRef
+from bot.model import CommunityConfig, Rating, Session, Timer, UserRef, platform_of
 from bot.ports import ChatPort, Clock
 from bot.questions.bank import QuestionBank
 from bot.sessions import booking_notes, presenter
@@ -46,13 +46,12 @@ class Practice:
         return {m: known.get(m.id, m.id) for m in session.members}
 
     async def context(self, s: Session, cfg: CommunityConfig) -> announcements.Context:
-        zones = await self.store.member_zones(s.community, [m.id for m in s.members])
+        known = await self.store.member_profiles(s.community, [m.id for m in s.members])
         return announcements.Context(
-            names=await self.names(s),
-            zones=tuple(dict.fromkeys(zones.get(m.id, "UTC") for m in s.members)),
+            names={m: known.get(m.id, (m.id, "UTC"))[0] for m in s.members},
+            zone_of={m: known.get(m.id, (m.id, "UTC"))[1] for m in s.members},
             length=self.timings(s, cfg).whole,
             now=self.clock.now(),
-            zone_of={m: zones.get(m.id, "UTC") for m in s.members},
         )
 
     def timings(self, s: Session, cfg: CommunityConfig) -> sessions.Timings:
@@ -103,14 +102,18 @@ class Practice:
 
     async def apply(self, session_id: str, event: sessions.Event) -> tuple[Session, list]:
         """Apply one event; raises InvalidTransition (nothing changed) when it does not fit."""
-        logged.session_id.set(session_id)  # log lines from here on name the session
-        # one transaction, and on PostgreSQL the session's row locked in it: work on one
-        # session is serialised across replicas, not only inside this process
-        async with self.store.unit_of_work():
-            async with self.locked(session_id):
-                new, effects, changed = await self._apply(session_id, event)
-            if changed:
-                await self.store.after_commit(lambda: self.deliver(session_id))
+        named = logged.session_id.set(session_id)  # log lines about this work name it
+        try:
+            # one transaction, and on PostgreSQL the session's row locked in it: work on one
+            # session is serialised across replicas, not only inside this process
+            async with self.store.unit_of_work():
+                async with self.locked(session_id):
+                    new, effects, changed = await self._apply(session_id, event)
+                if changed:
+                    await self.store.after_commit(lambda: self.deliver(session_id))
+        finally:
+            # a timer loop or a round applies many sessions' events in one task
+            logged.session_id.reset(named)
         if self.on_ended is not None and any(isinstance(e, sessions.Ended) for e in effects):
             await self.on_ended(new)
         return new, effects
@@ -124,12 +127,12 @@ class Practice:
         new, effects = sessions.advance(s, event, now, self.timings(s, cfg))
         ctx = await self.context(new, cfg)
         ratings = await self._closed_turn_ratings(new, effects)
-        deliveries = announcements.for_transition(new, effects, ctx, self.bank, ratings, s)
+        deliveries = announcements.for_transition(new, effects, ctx, self.bank, ratings)
         if new == s and not deliveries:
             return new, effects, False
         saved = await self.store.save_transition(
             new,
-            arm=self._alarms(effects, now, new.community.partition(":")[0]),
+            arm=self._alarms(effects, now, platform_of(new.community)),
             deliveries=deliveries,
             now=now,
             tz=cfg.timezone,
@@ -209,9 +212,9 @@ class Practice:
         if self.clock.now() >= s.phase_ends_at:
             return  # overdue after a restart: the time's-up post says it all
         left = max(1, round((s.phase_ends_at - self.clock.now()).total_seconds() / 60))
-        zones = await self.store.member_zones(s.community, [m.id for m in s.members])
-        msg = replace(presenter.checkpoint(s, left), zones=tuple(dict.fromkeys(zones.values())))
-        await self.chat.send(s.space, msg)
+        known = await self.store.member_profiles(s.community, [m.id for m in s.members])
+        zones = tuple(dict.fromkeys(known[m.id][1] for m in s.members if m.id in known))
+        await self.chat.send(s.space, replace(presenter.checkpoint(s, left), zones=zones))
 
     async def remind(self, timer: Timer) -> None:
         """A booked session's reminder, or a nudge to a pair with nothing booked: queued with

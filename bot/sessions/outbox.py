@@ -33,10 +33,14 @@ class Context:
     of a whole session (a booking's end), and now (an invitation's stamp)."""
 
     names: Mapping[UserRef, str]
-    zones: tuple[str, ...]
+    zone_of: Mapping[UserRef, str]
     length: timedelta
     now: datetime
-    zone_of: Mapping[UserRef, str] | None = None
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        """Every member's zone, once each, in the members' order: a space's readers."""
+        return tuple(dict.fromkeys(self.zone_of.values()))
 
 
 def _in_zones(d: Delivery, ctx: Context) -> Delivery:
@@ -44,9 +48,9 @@ def _in_zones(d: Delivery, ctx: Context) -> Delivery:
     reader their own (the console): a DM's reader is one member, a space's are all."""
     if d.msg is None or d.msg.zones:
         return d
-    one = d.user if d.kind == "private" else d.target if d.kind == "dm" else None
-    zones = (ctx.zone_of or {}).get(one) if isinstance(one, UserRef) else None
-    return replace(d, msg=replace(d.msg, zones=(zones,) if zones else ctx.zones))
+    reader = {"private": d.user, "dm": d.target}.get(d.kind)
+    zone = ctx.zone_of.get(reader) if isinstance(reader, UserRef) else None
+    return replace(d, msg=replace(d.msg, zones=(zone,) if zone else ctx.zones))
 
 
 def for_transition(
@@ -55,10 +59,8 @@ def for_transition(
     ctx: Context,
     bank: QuestionBank,
     ratings: Mapping[int, Sequence[Rating]],
-    before: Session | None = None,
 ) -> list[Delivery]:
-    """``ratings``: the candidate's ratings of each turn whose feedback closed; ``before``:
-    the session before the transition (a cancelled invitation keeps its booked time)."""
+    """``ratings``: the candidate's ratings of each turn whose feedback closed."""
     out: list[Delivery] = []
     names = ctx.names
     if s.space is None:
@@ -73,8 +75,9 @@ def for_transition(
             msg = booking_notes.booked(s, names, ctx.zones, ctx.length, ctx.now)
             out.append(Delivery("post", s.space, msg))
         elif isinstance(e, sessions.InvitationCancelled):
-            starts = (before.starts_at if before else None) or s.starts_at or ctx.now
-            msg = booking_notes.invitation_cancelled(s, names, starts, ctx.now)
+            # ending keeps the booked time (after a reschedule there is none: now will do,
+            # since a calendar matches the cancellation by its UID)
+            msg = booking_notes.invitation_cancelled(s, names, s.starts_at or ctx.now, ctx.now)
             out.append(Delivery("post", s.space, msg))
         elif isinstance(e, sessions.AttendanceSettled) and e.absent and not s.phase.terminal:
             out.append(Delivery("post", s.space, notices.going_on(e.present, e.absent, names)))

@@ -113,15 +113,18 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore, DataStore, ReplicaStore
             )
             return {r.user_id: r.name for r in rows}
 
-    async def member_zones(self, community: str, ids: Sequence[str]) -> dict[str, str]:
+    async def member_profiles(
+        self, community: str, ids: Sequence[str]
+    ) -> dict[str, tuple[str, str]]:
+        """id -> (name, zone): what a session's messages need, in one query."""
         m = t.members.c
         async with self._read() as conn:
             rows = await conn.execute(
-                select(m.user_id, m.timezone).where(
+                select(m.user_id, m.name, m.timezone).where(
                     m.community == community, m.user_id.in_(list(ids))
                 )
             )
-            return {r.user_id: r.timezone for r in rows}
+            return {r.user_id: (r.name, r.timezone) for r in rows}
 
     async def role_history(self, community: str) -> dict[str, tuple[int, int, datetime | None]]:
         """member id -> (times interviewer, times candidate, last time in a trio)."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, insert, select, update
 
 from bot.model import (
+    Phase,
     Session,
     Timer,
 )
@@ -139,7 +140,7 @@ class TimerStore(SqlEngine):
     async def live_phases(self) -> dict[str, int]:
         """Unfinished sessions by phase, over every community."""
         sc = t.sessions.c
-        terminal = ["done", "cancelled", "no_show", "not_met"]
+        terminal = [p.value for p in Phase if p.terminal]
         q = select(sc.phase, func.count()).where(sc.phase.not_in(terminal)).group_by(sc.phase)
         async with self._read() as conn:
             return {phase: int(n) for phase, n in (await conn.execute(q)).all()}

@@ -67,14 +67,27 @@ async def test_metrics_and_health_are_served(app, clock, monkeypatch):
 
 async def test_json_log_lines_name_the_community_and_session(app, capsys):
     logs.configure("INFO", "json")
+    said = logging.getLogger("bot.test")
     try:
         await join(app, "ann", "bob")
         await start_round(app)
         (s,) = await app.store.sessions_live("console:demo")
+        applied = app.practice.on_transition
+
+        async def tell(new, effects, cfg):  # runs inside the session's work
+            said.info("inside the session's work")
+            await applied(new, effects, cfg)
+
+        app.practice.on_transition = tell
         await app.service.handle(c.ConfirmReady(actor=user("ann")))
-        logging.getLogger("bot.test").info("about this session")
-        line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
-        assert line["message"] == "about this session" and line["level"] == "INFO"
-        assert line["community"] == "console:demo" and line["session"] == s.id
+        said.info("after the command")
+        inside, after = (
+            json.loads(line) for line in capsys.readouterr().err.strip().splitlines()[-2:]
+        )
+        assert inside["message"] == "inside the session's work" and inside["level"] == "INFO"
+        assert inside["community"] == "console:demo" and inside["session"] == s.id
+        # the ids are the work's own: a line logged after it names neither
+        assert after["message"] == "after the command"
+        assert "community" not in after and "session" not in after
     finally:
         logs.configure("WARNING", "text")
