@@ -88,7 +88,7 @@ class Rounds:
         )
         # ids only need to be unique: two on-demand pairs may start in the same second
         round_id = round_id or f"{kind[0]}{now:%y%m%d%H%M}{uuid.uuid4().hex[:8]}"
-        pairing = await self._pair(cfg, members, seed, now)
+        pairing = await self._pair(cfg, members, seed, now, kind)
         by_id = {m.user.id: m for m in members}
         built, tracks = [], {}
         for i, group in enumerate(pairing.groups):
@@ -120,8 +120,9 @@ class Rounds:
         await self.store.after_commit(announce)
         return rnd, built
 
-    async def _pair(self, cfg, members: list[Member], seed: int, now: datetime):
-        free = booking.free_hours(cfg, members, now)
+    async def _pair(self, cfg, members: list[Member], seed: int, now: datetime, kind: str):
+        # a pair made on demand meets now: the hours set for weekly rounds do not apply
+        free = {} if kind == "on_demand" else booking.free_hours(cfg, members, now)
         roles = await self.store.role_history(cfg.community)
         attendance = await self.store.attendance_of(cfg.community, [m.user.id for m in members])
         candidates = [

@@ -220,3 +220,21 @@ async def test_a_live_round_shows_its_time_in_each_zone_with_a_warning_at_night(
     assert "Tue 27 Oct 19:00 (Europe/Berlin)" in r.text and "⚠️" not in r.text, r.text
     r = await say(app, "cho", c.Join, timezone="Asia/Tokyo")
     assert "Wed 28 Oct 03:00 (Asia/Tokyo)" in r.text and "outside 08:00-22:00" in r.text
+
+
+async def test_now_pairs_members_whose_availability_never_meets(app, clock):
+    """Both asked for a partner at this moment: an on-demand pair meets now, whatever the
+    hours each set for weekly rounds."""
+    clock.set(START)
+    r = await say(app, "admin", c.Configure, is_admin=True, settings={"meet": "window"})
+    assert not r.error, r.text
+    for name in ("cho", "fay"):  # Tokyo mornings, Chicago midday: no hour in common
+        tz, free = PEOPLE[name]
+        await say(app, name, c.Join, track="behavioral", level="mid", timezone=tz)
+        await say(app, name, c.SetAvailability, text=free)
+    r = await say(app, "cho", c.PairNow, channel=CHANNEL)
+    assert "queue" in r.text, r.text
+    r = await say(app, "fay", c.PairNow, channel=CHANNEL)
+    assert not r.error and r.text.startswith("Paired!"), r.text
+    s = await app.practice.current_session(user("cho"))
+    assert s is not None and user("fay") in s.members
