@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import socket
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ from bot.storage.sql import SqlStore
 log = logging.getLogger("mockround")
 SEEN_EVENTS_KEPT = timedelta(days=7)
 STOP_GRACE_SECONDS = 10.0
+CHARTS_KEPT = 256  # about 30 kB each
 OUTBOX_LATE = timedelta(minutes=5)  # a post waiting longer than this makes /healthz fail
 
 
@@ -192,10 +195,21 @@ async def build(
     practice.on_transition = Reliability(store, clock).after_transition
     slots = WeeklySlots(rounds)
 
+    drawn: OrderedDict[str, bytes] = OrderedDict()  # the charts drawn last, by what they show
+
     async def draw(chart, *args) -> bytes:
-        """Charts are drawn in the worker pool (a thread under a fake clock), off the loop."""
+        """Charts are drawn in the worker pool (a thread under a fake clock), off the loop; a
+        chart asked for again with nothing new in it (a member looking twice, an organiser
+        after them) is not drawn again."""
+        key = hashlib.sha256(repr((chart.__name__, args)).encode()).hexdigest()
+        if key in drawn:
+            drawn.move_to_end(key)
+            return drawn[key]
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(executor, partial(chart, *args))
+        png = drawn[key] = await loop.run_in_executor(executor, partial(chart, *args))
+        if len(drawn) > CHARTS_KEPT:
+            drawn.popitem(last=False)
+        return png
 
     reports = RoundReports(store, chat, draw)
     rounds.on_done = reports.post

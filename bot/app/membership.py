@@ -138,14 +138,9 @@ class Membership:
             )
         now = self.clock.now()
         await self.store.set_waiting(cmd.actor, m.waiting_since or now)
-        busy = await self.store.busy_members(cmd.actor.community)
-        waiting = [
-            w
-            for w in await self.store.members(cmd.actor.community)
-            if w.waiting_since is not None
-            and now - w.waiting_since <= WAITING_FOR
-            and w.user.id not in busy
-        ]
+        queue = await self.store.waiting_members(cmd.actor.community, now - WAITING_FOR)
+        busy = await self.store.busy_members(cmd.actor.community, [w.user.id for w in queue])
+        waiting = [w for w in queue if w.user.id not in busy]
         if len(waiting) < 2:
             return Reply.ok(
                 "You're in the queue: you'll be paired as soon as someone else runs /mock now (for 2 hours)."

@@ -13,9 +13,9 @@ DPI = 100
 COLOURS = ("#2f6fdf", "#e07b39", "#3aa65b", "#b84fb5", "#888888")
 
 
-def _png(fig: Figure) -> bytes:
+def _png(fig: Figure, *, tight: bool = True) -> bytes:
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight")
+    fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight" if tight else None)
     return out.getvalue()
 
 
@@ -51,8 +51,10 @@ def progress(
     bottom.set_xticks(range(len(weeks)), labels, rotation=45, fontsize="x-small")
     bottom.set_ylabel("sessions")
     bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.tight_layout()
-    return _png(fig)
+    # fixed margins: each automatic layout pass draws the whole figure once more, and this
+    # chart answers /mock stats (about 190 ms with them, 105 ms without)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.13, hspace=0.5)
+    return _png(fig, tight=False)
 
 
 def participation(rounds: Sequence[tuple[str, int, int, int]]) -> bytes:

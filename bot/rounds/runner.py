@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 # a meeting's penalty halves every few weeks; past this it no longer changes any pairing
 HISTORY = timedelta(weeks=80)
 POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps answering
+# up to this many members, read only their own history (`now`, a small slot); above it, one
+# read of the community's is cheaper than a long list of ids
+FEW = 500
 
 
 class Rounds:
@@ -123,7 +126,8 @@ class Rounds:
     async def _pair(self, cfg, members: list[Member], seed: int, now: datetime, kind: str):
         # a pair made on demand meets now: the hours set for weekly rounds do not apply
         free = {} if kind == "on_demand" else booking.free_hours(cfg, members, now)
-        roles = await self.store.role_history(cfg.community)
+        ids = [m.user.id for m in members] if len(members) <= FEW else None
+        roles = await self.store.role_history(cfg.community, ids)
         attendance = await self.store.attendance_of(cfg.community, [m.user.id for m in members])
         candidates = [
             Candidate(
@@ -139,7 +143,8 @@ class Rounds:
         ]
         since = now - HISTORY
         history = [
-            PastPair(a, b, at) for a, b, at in await self.store.meetings(cfg.community, since)
+            PastPair(a, b, at)
+            for a, b, at in await self.store.meetings(cfg.community, since, among=ids)
         ]
         s = self.settings
         rules = PairingRules(

@@ -87,6 +87,12 @@ def _v8(conn: Connection) -> None:
     _add_columns(conn, schema.VERSION_8_COLUMNS)
 
 
+def _v9(conn: Connection) -> None:
+    """Indexes that let `now` and `stats` read only the members they are about."""
+    for index in schema.VERSION_9_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
 def _add_columns(conn: Connection, columns) -> None:
     inspector = inspect(conn)
     for column in columns:
@@ -106,6 +112,7 @@ MIGRATIONS: list[tuple[int, Step]] = [
     (6, _v6),
     (7, _v7),
     (8, _v8),
+    (9, _v9),
 ]
 SUMMARIES_SINCE = 2
 

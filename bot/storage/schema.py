@@ -74,6 +74,8 @@ members = Table(
     Column("hide_from_board", Boolean),  # added in version 5
     Column("stats_private", Boolean),  # added in version 5
     Column("availability", String(400)),  # added in version 7
+    # `now` reads who waits for a partner, not the whole community (added in version 9)
+    Index("ix_members_waiting", "community", "waiting_since"),
 )
 
 rounds = Table(
@@ -141,6 +143,8 @@ meetings = Table(
     Column("b", String(100), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_meetings_community", "community", "at"),
+    # a few members' past partners, for `now` (added in version 9)
+    Index("ix_meetings_member", "community", "a", "at"),
 )
 
 answered = Table(
@@ -181,6 +185,8 @@ ratings = Table(
     Column("submitted_at", UTCDateTime, nullable=False),
     Column("about", String(10)),  # added in version 4: answer (None before) | feedback
     Index("ix_ratings_board", "community", "submitted_at", "track", "ratee", "rater", "overall"),
+    # one member's ratings, for /mock stats (added in version 9)
+    Index("ix_ratings_ratee", "community", "ratee", "about"),
 )
 
 timers = Table(
@@ -300,4 +306,10 @@ VERSION_8_COLUMNS = (
     timers.c.lease_until,
     outbox.c.claimed_by,
     outbox.c.claimed_until,
+)
+
+VERSION_9_INDEXES = (
+    next(i for i in members.indexes if i.name == "ix_members_waiting"),
+    next(i for i in meetings.indexes if i.name == "ix_meetings_member"),
+    next(i for i in ratings.indexes if i.name == "ix_ratings_ratee"),
 )

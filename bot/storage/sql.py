@@ -126,15 +126,32 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore, DataStore, ReplicaStore
             )
             return {r.user_id: (r.name, r.timezone) for r in rows}
 
-    async def role_history(self, community: str) -> dict[str, tuple[int, int, datetime | None]]:
-        """member id -> (times interviewer, times candidate, last time in a trio)."""
+    async def waiting_members(self, community: str, since: datetime) -> list[Member]:
+        """Active members who asked for a partner with `now` at or after ``since``."""
         m = t.members.c
         async with self._read() as conn:
-            rows = await conn.execute(
-                select(m.user_id, m.interviewed, m.candidated, m.last_sat_out).where(
-                    m.community == community
+            rows = (
+                await conn.execute(
+                    select(t.members)
+                    .where(m.community == community, m.waiting_since >= since, m.status == "active")
+                    .order_by(m.user_id)
                 )
-            )
+            ).all()
+        return [codec.member_from_row(r._mapping) for r in rows]
+
+    async def role_history(
+        self, community: str, ids: Sequence[str] | None = None
+    ) -> dict[str, tuple[int, int, datetime | None]]:
+        """member id -> (times interviewer, times candidate, last time in a trio): everyone's,
+        or only the given members'."""
+        m = t.members.c
+        q = select(m.user_id, m.interviewed, m.candidated, m.last_sat_out).where(
+            m.community == community
+        )
+        if ids is not None:
+            q = q.where(m.user_id.in_(list(ids)))
+        async with self._read() as conn:
+            rows = await conn.execute(q)
             return {r.user_id: (r.interviewed, r.candidated, r.last_sat_out) for r in rows}
 
     # --- rounds and sessions -----------------------------------------------------
@@ -375,12 +392,15 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore, DataStore, ReplicaStore
     # --- pairing inputs ------------------------------------------------------------
 
     async def meetings(
-        self, community: str, since: datetime | None = None
+        self, community: str, since: datetime | None = None, among: Sequence[str] | None = None
     ) -> list[tuple[str, str, datetime]]:
+        """Who met whom and when: everyone's meetings, or only those between ``among``."""
         m = t.meetings.c
         q = select(m.a, m.b, m.at).where(m.community == community)
         if since is not None:
             q = q.where(m.at >= since)
+        if among is not None:
+            q = q.where(m.a.in_(list(among)), m.b.in_(list(among)))
         async with self._read() as conn:
             rows = await conn.execute(q)
             return [(r.a, r.b, r.at) for r in rows]

@@ -62,12 +62,15 @@ class AttendanceStore(SqlEngine):
                 )
             ).scalar()
 
-    async def busy_members(self, community: str) -> set[str]:
-        """Members in a live session: they sit out a new round until it ends."""
+    async def busy_members(self, community: str, among: Sequence[str] | None = None) -> set[str]:
+        """Members in a live session (all, or those of ``among``): they sit out a new round
+        until it ends."""
         lm = t.live_members.c
+        q = select(lm.user_id).where(lm.community == community)
+        if among is not None:
+            q = q.where(lm.user_id.in_(list(among)))
         async with self._read() as conn:
-            rows = await conn.execute(select(lm.user_id).where(lm.community == community))
-            return {r.user_id for r in rows}
+            return {r.user_id for r in await conn.execute(q)}
 
     # --- attendance -------------------------------------------------------------------
 

@@ -1,0 +1,68 @@
+"""Every command costs what it touches: `now` reads the waiting members and their own
+history, `stats` finds one member's ratings by index, whatever the community's size."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import text
+
+from bot import commands as c
+from tests.conftest import CHANNEL, join, user
+
+
+async def _plan(app, sql: str, **params) -> str:
+    async with app.store._engine.connect() as conn:
+        rows = (await conn.execute(text("EXPLAIN QUERY PLAN " + sql), params)).all()
+    return " | ".join(r[-1] for r in rows)
+
+
+async def test_stats_and_now_queries_use_their_indexes(app):
+    ratee = await _plan(
+        app,
+        "SELECT overall FROM ratings WHERE community = :c AND ratee = :r AND about = 'answer'",
+        c="x",
+        r="y",
+    )
+    assert "ix_ratings_ratee" in ratee, ratee
+    waiting = await _plan(
+        app,
+        "SELECT user_id FROM members WHERE community = :c AND waiting_since >= :w",
+        c="x",
+        w="2026-01-01",
+    )
+    assert "ix_members_waiting" in waiting, waiting
+    met = await _plan(
+        app,
+        "SELECT b FROM meetings WHERE community = :c AND a IN ('a', 'b') AND b IN ('a', 'b')",
+        c="x",
+    )
+    assert "ix_meetings_member" in met, met
+
+
+async def test_history_for_a_few_members_is_only_theirs(app, clock):
+    await join(app, "ann", "bob", "cat", "dan")
+    reply = await app.service.handle(
+        c.StartRound(actor=user("admin"), is_admin=True, channel=CHANNEL)
+    )
+    assert not reply.error, reply.text
+    everyone = await app.store.meetings("console:demo")
+    assert len(everyone) == 2
+    a, b, _ = everyone[0]
+    assert await app.store.meetings("console:demo", among=[a, b]) == [everyone[0]]
+    assert await app.store.meetings("console:demo", among=[a, everyone[1][0]]) == []
+    assert set(await app.store.role_history("console:demo", [a])) == {a}
+    assert len(await app.store.role_history("console:demo")) == 4
+    assert await app.store.busy_members("console:demo", [a, "nobody"]) == {a}
+
+
+async def test_now_sees_only_members_waiting_within_two_hours(app, clock):
+    await join(app, "ann", "bob", "cat")
+    await app.service.handle(c.PairNow(actor=user("ann"), channel=CHANNEL))
+    clock.advance(timedelta(hours=3))  # ann's wait ran out
+    reply = await app.service.handle(c.PairNow(actor=user("bob"), channel=CHANNEL))
+    assert "queue" in reply.text, reply.text
+    waiting = await app.store.waiting_members("console:demo", clock.now() - timedelta(hours=2))
+    assert [m.user.id for m in waiting] == ["bob"]
+    reply = await app.service.handle(c.PairNow(actor=user("cat"), channel=CHANNEL))
+    assert reply.text.startswith("Paired!"), reply.text
