@@ -122,6 +122,7 @@ class App:
         at most (SIGTERM, Ctrl-C). The platform connection stays open meanwhile, so their
         answers and posts still go out."""
         self.service.accepting = False
+        await self.rounds.stop_opening()
         try:
             await asyncio.wait_for(
                 asyncio.gather(self.service.idle.wait(), self.scheduler.stop()), grace

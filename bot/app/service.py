@@ -45,8 +45,8 @@ from bot.sessions.machine import (
     OwnerAsked,
     current_key,
 )
-from bot.storage.sql import Conflict
 from bot.storage.sql_engine import AlreadyHandled, Busy
+from bot.storage.sql_rounds import Conflict
 
 log = logging.getLogger(__name__)
 

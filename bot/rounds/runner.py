@@ -33,6 +33,10 @@ POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps a
 # up to this many members, read only their own history (`now`, a small slot); above it, one
 # read of the community's is cheaper than a long list of ids
 FEW = 500
+OPENING_AT_ONCE = 16  # spaces opened side by side: the platform's limits pace the calls
+# a round with more pairs opens after the answer, so the command (or the weekly timer) is
+# not held for minutes; a restart opens what a crash left unopened
+OPEN_INLINE = 25
 
 
 class Rounds:
@@ -48,6 +52,7 @@ class Rounds:
         practice.on_ended = self._session_ended
         self.on_done = None  # set by the composition root: the organisers' round report
         self.token = booking.unguessable  # meeting link ids (the demo seeds its own)
+        self.opening: set[asyncio.Task] = set()  # big rounds' spaces, opening after the answer
 
     # --- starting a round ----------------------------------------------------------------
 
@@ -120,8 +125,21 @@ class Rounds:
                 except Exception:  # closed DMs: the round itself must not fail for it
                     log.warning("could not tell %s why they sit out this round", member_id)
 
-        await self.store.after_commit(announce)
+        await self.store.after_commit(
+            announce if len(built) <= OPEN_INLINE else lambda: self._in_background(announce())
+        )
         return rnd, built
+
+    async def _in_background(self, work) -> None:
+        task = asyncio.create_task(work)
+        self.opening.add(task)
+        task.add_done_callback(self.opening.discard)
+
+    async def stop_opening(self) -> None:
+        """Stopping: spaces still to open wait for the next start (``resume``)."""
+        for task in list(self.opening):
+            task.cancel()
+        await asyncio.gather(*self.opening, return_exceptions=True)
 
     async def _pair(self, cfg, members: list[Member], seed: int, now: datetime, kind: str):
         # a pair made on demand meets now: the hours set for weekly rounds do not apply
@@ -201,22 +219,27 @@ class Rounds:
         reopening: bool = False,
         kind: str = "weekly",
     ) -> None:
-        configs: dict[str, CommunityConfig] = {}  # a round's sessions share one community
-        for s in built:
-            try:
-                if s.community not in configs:
-                    configs[s.community] = await self.store.get_config(s.community)
-                names = await self.practice.names(s)
-                title = ("Mock interview: " + " & ".join(names[m] for m in s.members))[:90]
-                space = await self.chat.open_pair_space(
-                    where, s.members, title, reopening=reopening
-                )
-                opened = await self._opened(configs[s.community], s, space, title, reopening, kind)
-                await self.practice.apply(s.id, opened)
-            except InvalidTransition:
-                continue  # opened meanwhile
-            except Exception:
-                log.exception("could not open a space for session %s; it stays paired", s.id)
+        configs = {c: await self.store.get_config(c) for c in {s.community for s in built}}
+        # a small round opens one space after the other: its posts come in the pairs' order
+        gate = asyncio.Semaphore(OPENING_AT_ONCE if len(built) > OPEN_INLINE else 1)
+
+        async def open_one(s: Session) -> None:
+            async with gate:
+                try:
+                    names = await self.practice.names(s)
+                    title = ("Mock interview: " + " & ".join(names[m] for m in s.members))[:90]
+                    space = await self.chat.open_pair_space(
+                        where, s.members, title, reopening=reopening
+                    )
+                    cfg = configs[s.community]
+                    opened = await self._opened(cfg, s, space, title, reopening, kind)
+                    await self.practice.apply(s.id, opened)
+                except InvalidTransition:
+                    return  # opened meanwhile
+                except Exception:
+                    log.exception("could not open a space for session %s; it stays paired", s.id)
+
+        await asyncio.gather(*(open_one(s) for s in built))
 
     async def _opened(
         self, cfg: CommunityConfig, s: Session, space: ChannelRef, title: str, reopening, kind

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_BEFORE = timedelta(minutes=1)
 TIMED = ("intro:", "prep:", "answer:", "feedback:")  # phases with a countdown to post
+SENDING_AT_ONCE = 16
 
 
 class Practice:
@@ -36,7 +37,10 @@ class Practice:
         self.arm = arm  # wakes the in-process alarm for new timers
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._holders: dict[str, asyncio.Task | None] = {}
-        self._delivering = asyncio.Lock()
+        # one sender per session keeps its posts in order; sessions are sent side by side,
+        # as many at once as SENDING_AT_ONCE (the platform's limits pace the calls)
+        self._sending: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._senders = asyncio.Semaphore(SENDING_AT_ONCE)
         self.on_ended = None  # set by Rounds: closes a round when its last session ends
         # set by Reliability: records attendance consequences in the same unit of work
         self.on_transition = None
@@ -168,40 +172,53 @@ class Practice:
         return {turn: [r for r in mine if r.turn == turn] for turn in closed}
 
     async def deliver(self, session_id: str | None = None) -> int:
-        """Send what transitions queued, in order; a failed send stays queued for the next try."""
-        sent, stuck = 0, set()
-        async with self._delivering:
-            # on PostgreSQL one replica claims each session's queued posts (SKIP LOCKED, a lease)
-            claimed = await self.store.claim_deliveries(self.clock.now(), session_id)
-            for outbox_id, community, sid, d, tried in claimed:
-                if sid in stuck:
-                    continue  # keep each session's messages in order
-                try:
-                    if not tried:
-                        await self.store.mark_tried(outbox_id, self.clock.now())
-                    # the same key on a resend: the platform keeps or finds the first copy
-                    key = f"mr-outbox-{outbox_id}"
-                    if d.kind == "post":
-                        ref = await self.chat.send(d.target, d.msg, key=key, resend=tried)
-                        if d.link:
-                            await self.store.link_message(ref, community, d.link, sid, d.turn)
-                    elif d.kind == "private":
-                        await self.chat.send_private(d.target, d.user, d.msg, key=key, resend=tried)
-                    elif d.kind == "dm":
-                        await self.chat.send(d.target, d.msg, key=key, resend=tried)
-                    elif d.kind == "end_voice":
-                        await self.chat.close_voice(d.target)
-                    else:
-                        await self.chat.close_pair_space(d.target, key=key, resend=tried)
-                except Exception:
-                    log.exception(
-                        "delivery %s for session %s failed; it stays queued", outbox_id, sid
-                    )
-                    stuck.add(sid)
-                    continue
-                await self.store.mark_delivered(outbox_id, self.clock.now())
-                sent += 1
+        """Send what transitions queued (one session's, or every session's), each session's
+        in order; a failed send stays queued for the next try."""
+        if session_id is not None:
+            return await self._deliver(session_id)
+        sessions_waiting = await self.store.sessions_with_deliveries()
+        return sum(await asyncio.gather(*(self._deliver(sid) for sid in sessions_waiting)))
+
+    async def _deliver(self, session_id: str) -> int:
+        sent = 0
+        lock = self._sending[session_id]
+        async with self._senders, lock:
+            try:
+                # on PostgreSQL one replica claims a session's queued posts (SKIP LOCKED, a lease)
+                for outbox_id, community, sid, d, tried in await self.store.claim_deliveries(
+                    self.clock.now(), session_id
+                ):
+                    if not await self._send(outbox_id, community, sid, d, tried):
+                        break  # keep the session's messages in order
+                    sent += 1
+            finally:
+                if not getattr(lock, "_waiters", None):
+                    self._sending.pop(session_id, None)  # only sessions being sent stay here
         return sent
+
+    async def _send(self, outbox_id: int, community: str, sid: str, d, tried: bool) -> bool:
+        try:
+            if not tried:
+                await self.store.mark_tried(outbox_id, self.clock.now())
+            # the same key on a resend: the platform keeps or finds the first copy
+            key = f"mr-outbox-{outbox_id}"
+            if d.kind == "post":
+                ref = await self.chat.send(d.target, d.msg, key=key, resend=tried)
+                if d.link:
+                    await self.store.link_message(ref, community, d.link, sid, d.turn)
+            elif d.kind == "private":
+                await self.chat.send_private(d.target, d.user, d.msg, key=key, resend=tried)
+            elif d.kind == "dm":
+                await self.chat.send(d.target, d.msg, key=key, resend=tried)
+            elif d.kind == "end_voice":
+                await self.chat.close_voice(d.target)
+            else:
+                await self.chat.close_pair_space(d.target, key=key, resend=tried)
+        except Exception:
+            log.exception("delivery %s for session %s failed; it stays queued", outbox_id, sid)
+            return False
+        await self.store.mark_delivered(outbox_id, self.clock.now())
+        return True
 
     async def checkpoint(self, timer: Timer) -> None:
         if not await self.store.claim_timer(timer.id, self.clock.now()):

@@ -250,6 +250,8 @@ outbox = Table(
     Column("claimed_by", String(80)),
     Column("claimed_until", UTCDateTime),
     Index("ix_outbox_pending", "sent_at", "id"),
+    # one session's queued posts, while thousands of spaces open (added in version 9)
+    Index("ix_outbox_session", "session_id", "sent_at"),
 )
 
 VERSION_3 = (outbox,)
@@ -312,4 +314,5 @@ VERSION_9_INDEXES = (
     next(i for i in members.indexes if i.name == "ix_members_waiting"),
     next(i for i in meetings.indexes if i.name == "ix_meetings_member"),
     next(i for i in ratings.indexes if i.name == "ix_ratings_ratee"),
+    next(i for i in outbox.indexes if i.name == "ix_outbox_session"),
 )

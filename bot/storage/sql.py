@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.model import (
@@ -29,17 +28,11 @@ from bot.storage.sql_attendance import AttendanceStore
 from bot.storage.sql_data import DataStore
 from bot.storage.sql_ratings import RatingStore
 from bot.storage.sql_replicas import ReplicaStore
+from bot.storage.sql_rounds import RoundStore
 from bot.storage.sql_timers import TimerStore
 
 
-class Conflict(Exception):
-    """A write broke an invariant the database holds (another task got there first).
-
-    The unit of work rolls back; the command may run again against what was committed.
-    """
-
-
-class SqlStore(AttendanceStore, RatingStore, TimerStore, DataStore, ReplicaStore):
+class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, ReplicaStore):
     """The Store on SQLAlchemy Core, async: SQLite and PostgreSQL alike."""
 
     # --- community configuration ------------------------------------------------
@@ -155,89 +148,6 @@ class SqlStore(AttendanceStore, RatingStore, TimerStore, DataStore, ReplicaStore
             return {r.user_id: (r.interviewed, r.candidated, r.last_sat_out) for r in rows}
 
     # --- rounds and sessions -----------------------------------------------------
-
-    async def create_round(self, rnd: Round, sessions: Sequence[Session], tracks: dict[str, str]):
-        """Persist a round with its sessions, meetings, answered questions and role counts.
-
-        Raises Conflict when a member is already in a live session or the community
-        already runs a weekly round: the database refuses, not a check before the write.
-        """
-        try:
-            await self._create_round(rnd, sessions, tracks)
-        except IntegrityError as exc:
-            raise Conflict(str(exc.orig)) from None
-
-    async def _create_round(self, rnd: Round, sessions: Sequence[Session], tracks):
-        async with self._write() as conn:
-            await conn.execute(
-                insert(t.rounds).values(
-                    id=rnd.id,
-                    community=rnd.community,
-                    seed=rnd.seed,
-                    kind=rnd.kind,
-                    status=rnd.status,
-                    created_at=rnd.created_at,
-                    unplaced=dict(rnd.unplaced),
-                    slot=rnd.slot,
-                    channel=rnd.channel.id if rnd.channel else None,
-                )
-            )
-            for s in sessions:
-                await self._record_session(conn, s, rnd.created_at, tracks[s.id])
-            placed = [m.id for s in sessions for m in s.members]
-            if placed:
-                await conn.execute(
-                    update(t.members)
-                    .where(t.members.c.community == rnd.community, t.members.c.user_id.in_(placed))
-                    .values(waiting_since=None)
-                )
-
-    async def _record_session(self, conn: AsyncConnection, s: Session, at: datetime, track: str):
-        await conn.execute(insert(t.sessions).values(**codec.session_to_row(s)))
-        ids = [m.id for m in s.members]
-        for uid in ids:
-            await conn.execute(
-                insert(t.live_members).values(community=s.community, user_id=uid, session_id=s.id)
-            )
-            await conn.execute(
-                insert(t.participants).values(
-                    community=s.community, user_id=uid, session_id=s.id, created_at=at, track=track
-                )
-            )
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                await conn.execute(
-                    insert(t.meetings).values(community=s.community, a=a, b=b, at=at)
-                )
-        mc = t.members.c
-        for turn in s.turns:
-            await conn.execute(
-                self._upsert(
-                    t.answered,
-                    {
-                        "community": s.community,
-                        "user_id": turn.candidate.id,
-                        "question_id": turn.question_id,
-                        "at": at,
-                    },
-                    ["community", "user_id", "question_id"],
-                )
-            )
-            for uid, col in (
-                (turn.interviewer.id, mc.interviewed),
-                (turn.candidate.id, mc.candidated),
-            ):
-                await conn.execute(
-                    update(t.members)
-                    .where(mc.community == s.community, mc.user_id == uid)
-                    .values({col: col + 1})
-                )
-        if len(ids) == 3:
-            await conn.execute(
-                update(t.members)
-                .where(mc.community == s.community, mc.user_id.in_(ids))
-                .values(last_sat_out=at)
-            )
 
     async def get_round(self, round_id: str) -> Round | None:
         async with self._read() as conn:

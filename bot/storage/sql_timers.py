@@ -99,6 +99,18 @@ class TimerStore(SqlEngine):
         async with self._write() as conn:
             await self._queue(conn, s, deliveries, now)
 
+    async def sessions_with_deliveries(self) -> list[str]:
+        """Sessions with posts still queued, the longest waiting first."""
+        o = t.outbox.c
+        q = (
+            select(o.session_id)
+            .where(o.sent_at.is_(None))
+            .group_by(o.session_id)
+            .order_by(func.min(o.id))
+        )
+        async with self._read() as conn:
+            return [r.session_id for r in await conn.execute(q)]
+
     async def undelivered(
         self, session_id: str | None = None, ids: Sequence[int] | None = None
     ) -> list[tuple[int, str, str, Delivery, bool]]:

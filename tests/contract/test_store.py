@@ -22,8 +22,9 @@ from bot.model import (
     Turn,
     UserRef,
 )
-from bot.storage.sql import Conflict, SqlStore
+from bot.storage.sql import SqlStore
 from bot.storage.sql_engine import AlreadyHandled
+from bot.storage.sql_rounds import Conflict
 
 NOW = datetime(2026, 2, 2, 12, 0, tzinfo=UTC)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("MOCKROUND_TEST_POSTGRES_URL") else [])

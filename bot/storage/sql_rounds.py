@@ -1,0 +1,123 @@
+"""The SQL store's side of starting a round: the round and all its sessions in one
+transaction, each table's rows in one statement."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.model import Round, Session
+from bot.storage import codec
+from bot.storage import schema as t
+from bot.storage.sql_engine import SqlEngine
+
+
+class Conflict(Exception):
+    """A write broke an invariant the database holds (another task got there first).
+
+    The unit of work rolls back; the command may run again against what was committed.
+    """
+
+
+class RoundStore(SqlEngine):
+    async def create_round(self, rnd: Round, sessions: Sequence[Session], tracks: dict[str, str]):
+        """Persist a round with its sessions, meetings, answered questions and role counts.
+
+        Raises Conflict when a member is already in a live session or the community
+        already runs a weekly round: the database refuses, not a check before the write.
+        """
+        try:
+            await self._create_round(rnd, sessions, tracks)
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from None
+
+    async def _create_round(self, rnd: Round, sessions: Sequence[Session], tracks):
+        async with self._write() as conn:
+            await conn.execute(
+                insert(t.rounds).values(
+                    id=rnd.id,
+                    community=rnd.community,
+                    seed=rnd.seed,
+                    kind=rnd.kind,
+                    status=rnd.status,
+                    created_at=rnd.created_at,
+                    unplaced=dict(rnd.unplaced),
+                    slot=rnd.slot,
+                    channel=rnd.channel.id if rnd.channel else None,
+                )
+            )
+            await self._record_sessions(conn, sessions, rnd.created_at, tracks)
+            placed = [m.id for s in sessions for m in s.members]
+            if placed:
+                await conn.execute(
+                    update(t.members)
+                    .where(t.members.c.community == rnd.community, t.members.c.user_id.in_(placed))
+                    .values(waiting_since=None)
+                )
+
+    async def _record_sessions(self, conn: AsyncConnection, sessions, at: datetime, tracks):
+        """Each table's rows for every session in one statement (thousands of sessions in a
+        weekly round): sessions, live places, participants, meetings, answered questions,
+        role counts."""
+        if not sessions:
+            return
+        community = sessions[0].community
+        live, people, met, answered, trios = [], [], [], {}, []
+        for s in sessions:
+            ids = [m.id for m in s.members]
+            for uid in ids:
+                live.append(dict(community=community, user_id=uid, session_id=s.id))
+                people.append(
+                    dict(community=community, user_id=uid, session_id=s.id, created_at=at,
+                         track=tracks[s.id])
+                )  # fmt: skip
+            met += [
+                dict(community=community, a=a, b=b, at=at)
+                for i, a in enumerate(ids)
+                for b in ids[i + 1 :]
+            ]
+            for turn in s.turns:
+                answered[turn.candidate.id, turn.question_id] = at
+            if len(ids) == 3:
+                trios += ids
+        await conn.execute(insert(t.sessions), [codec.session_to_row(s) for s in sessions])
+        await conn.execute(insert(t.live_members), live)
+        await conn.execute(insert(t.participants), people)
+        if met:
+            await conn.execute(insert(t.meetings), met)
+        if answered:
+            a = t.insert_for(self._dialect, t.answered)
+            await conn.execute(
+                a.on_conflict_do_update(
+                    index_elements=["community", "user_id", "question_id"],
+                    set_={"at": a.excluded.at},
+                ),
+                [dict(community=community, user_id=u, question_id=q, at=w)
+                 for (u, q), w in answered.items()],
+            )  # fmt: skip
+        interviewed, candidated = Counter(), Counter()
+        for s in sessions:
+            for turn in s.turns:
+                interviewed[turn.interviewer.id] += 1
+                candidated[turn.candidate.id] += 1
+        mc = t.members.c
+        for col, counts in ((mc.interviewed, interviewed), (mc.candidated, candidated)):
+            if not counts:
+                continue
+            await conn.execute(
+                update(t.members)
+                .where(mc.community == community, mc.user_id == bindparam("uid"))
+                .values({col: col + bindparam("n")}),
+                [dict(uid=u, n=n) for u, n in counts.items()],
+            )
+        if trios:
+            await conn.execute(
+                update(t.members)
+                .where(mc.community == community, mc.user_id.in_(trios))
+                .values(last_sat_out=at)
+            )
