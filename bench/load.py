@@ -285,7 +285,7 @@ async def main(args) -> dict:
         await app.stop()
 
     print("\nStarting rounds", flush=True)
-    for n in (20_000,) if args.quick else (20_000, 100_000):
+    for n in (20_000,):
         app_chat = BenchChat()
         app = await bot(await place.community(n, 1), app_chat)
         figures, _ = await round_start(app, app_chat)

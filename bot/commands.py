@@ -230,6 +230,24 @@ ADMIN_COMMANDS = (
     RemoveMember,
 )
 
+# commands that only read: a replayed delivery is answered again, harmlessly, so their
+# delivery ids are not written down and a read never waits behind a writer
+READS = (
+    Help,
+    ShowStatus,
+    ShowStats,
+    ShowLeaderboard,
+    ShowHistory,
+    ShowGuide,
+    ShowSoloGuide,
+    ShowMembers,
+    ShowRoundReport,
+    OpenRatingForm,
+    OpenFeedbackForm,
+    PracticeQuestion,
+    ExportData,
+)
+
 
 def quote(value: object, limit: int = 100) -> str:
     """What was typed, short enough to repeat in a one-line answer."""

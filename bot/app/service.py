@@ -127,9 +127,10 @@ class Service:
                     "only organisers can do that (schedule, round, config, members, remove): "
                     "server admins, or the role set with /mock config organiser="
                 )
-            if cmd.event_id and await self.store.seen_event(community, cmd.event_id):
+            remembered = cmd.event_id and not isinstance(cmd, c.READS)
+            if remembered and await self.store.seen_event(community, cmd.event_id):
                 return Reply(text="already handled", duplicate=True)
-            remember = (community, cmd.event_id, self.clock.now()) if cmd.event_id else None
+            remember = (community, cmd.event_id, self.clock.now()) if remembered else None
             for _ in range(ATTEMPTS):
                 try:
                     async with self.store.unit_of_work(remember):

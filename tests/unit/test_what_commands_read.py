@@ -66,3 +66,16 @@ async def test_now_sees_only_members_waiting_within_two_hours(app, clock):
     assert [m.user.id for m in waiting] == ["bob"]
     reply = await app.service.handle(c.PairNow(actor=user("cat"), channel=CHANNEL))
     assert reply.text.startswith("Paired!"), reply.text
+
+
+async def test_a_read_writes_nothing_even_with_a_delivery_id(app):
+    await join(app, "ann")
+    seen = await app.store.seen_event("console:demo", "read-1")
+    reply = await app.service.handle(c.ShowStatus(actor=user("ann"), event_id="read-1"))
+    again = await app.service.handle(c.ShowStatus(actor=user("ann"), event_id="read-1"))
+    assert not reply.error and not again.duplicate, "a replayed read is answered again"
+    assert seen is False and await app.store.seen_event("console:demo", "read-1") is False
+    # a change is remembered: its replay is answered "already handled"
+    first = await app.service.handle(c.Pause(actor=user("ann"), weeks=1, event_id="w-1"))
+    replay = await app.service.handle(c.Pause(actor=user("ann"), weeks=1, event_id="w-1"))
+    assert not first.duplicate and replay.duplicate
