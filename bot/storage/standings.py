@@ -115,10 +115,12 @@ def create_tables(sync_conn) -> None:
 
 
 async def _bump(conn: AsyncConnection, table: Table, keys: list[dict], inc: dict) -> None:
-    """Add ``inc`` to each row at ``keys``, creating rows that are missing (one statement)."""
-    ins = insert_for(conn.dialect.name, table).values([{**key, **inc} for key in keys])
+    """Add ``inc`` to each row at ``keys``, creating rows that are missing (one statement,
+    its rows as parameters: compiled once, not once per call as a multi-row VALUES is)."""
+    ins = insert_for(conn.dialect.name, table)
     update = {c: table.c[c] + ins.excluded[c] for c in inc}
-    await conn.execute(ins.on_conflict_do_update(index_elements=list(keys[0]), set_=update))
+    upsert = ins.on_conflict_do_update(index_elements=list(keys[0]), set_=update)
+    await conn.execute(upsert, [{**key, **inc} for key in keys])
 
 
 async def _add(conn, community, member, track, day, inc: dict) -> None:
