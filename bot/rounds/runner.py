@@ -15,24 +15,20 @@ import uuid
 from concurrent.futures import Executor
 from contextlib import AsyncExitStack
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from bot.messages import OutMessage
-from bot.model import Attendance, ChannelRef, CommunityConfig, Member, Round, Session, Turn
-from bot.pairing.pair import Candidate, PairingRules, PastPair, pair
+from bot.model import ChannelRef, CommunityConfig, Member, Round, Session, Turn
+from bot.pairing.pair import PairingRules
 from bot.rounds import booking
+from bot.rounds.matching import Entrant, pairing, pairing_in_worker
 from bot.sessions.driver import Practice
 from bot.sessions.machine import Cancelled, InvalidTransition, SpaceOpened
 
 log = logging.getLogger(__name__)
 
-# a meeting's penalty halves every few weeks; past this it no longer changes any pairing
-HISTORY = timedelta(weeks=80)
 POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps answering
-# up to this many members, read only their own history (`now`, a small slot); above it, one
-# read of the community's is cheaper than a long list of ids
-FEW = 500
 OPENING_AT_ONCE = 16  # spaces opened side by side: the platform's limits pace the calls
 # a round with more pairs opens after the answer, so the command (or the weekly timer) is
 # not held for minutes; a restart opens what a crash left unopened
@@ -144,25 +140,9 @@ class Rounds:
     async def _pair(self, cfg, members: list[Member], seed: int, now: datetime, kind: str):
         # a pair made on demand meets now: the hours set for weekly rounds do not apply
         free = {} if kind == "on_demand" else booking.free_hours(cfg, members, now)
-        ids = [m.user.id for m in members] if len(members) <= FEW else None
-        roles = await self.store.role_history(cfg.community, ids)
-        attendance = await self.store.attendance_of(cfg.community, [m.user.id for m in members])
-        candidates = [
-            Candidate(
-                m.user.id,
-                m.timezone,
-                m.level,
-                m.track,
-                *roles.get(m.user.id, (0, 0, None)),
-                reliability=attendance.get(m.user.id, Attendance()).reliability,
-                free=free.get(m.user.id, 0),
-            )
+        entrants = [
+            Entrant(m.user.id, m.timezone, m.level, m.track, free.get(m.user.id, 0))
             for m in members
-        ]
-        since = now - HISTORY
-        history = [
-            PastPair(a, b, at)
-            for a, b, at in await self.store.meetings(cfg.community, since, among=ids)
         ]
         s = self.settings
         rules = PairingRules(
@@ -175,11 +155,14 @@ class Rounds:
             role_weight=s.pair_role_weight,
             reliability_weight=s.pair_reliability_weight,
         )
-        if len(candidates) > POOL_THRESHOLD and self.executor is not None:
+        if len(entrants) > POOL_THRESHOLD and self.executor is not None:
             loop = asyncio.get_running_loop()
-            job = partial(pair, candidates, history, seed=seed, now=now, rules=rules)
+            job = partial(
+                pairing_in_worker,
+                type(self.store), self.store.url, cfg.community, entrants, seed, now, rules,
+            )  # fmt: skip
             return await loop.run_in_executor(self.executor, job)
-        return pair(candidates, history, seed=seed, now=now, rules=rules)
+        return await pairing(self.store, cfg.community, entrants, seed=seed, now=now, rules=rules)
 
     async def _session(self, cfg, round_id, index, group: list[Member], seed, now) -> Session:
         users = tuple(m.user for m in group)

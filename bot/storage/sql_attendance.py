@@ -86,9 +86,13 @@ class AttendanceStore(SqlEngine):
                     .values(attended=came)
                 )
 
-    async def attendance_of(self, community: str, ids: Iterable[str]) -> dict[str, Attendance]:
-        """Attendance of the given members, in one query (the last 4 by a window function)."""
+    async def attendance_of(
+        self, community: str, ids: Iterable[str] | None
+    ) -> dict[str, Attendance]:
+        """Attendance of the given members (None: everyone's), in one query (the last 4 by
+        a window function)."""
         p = t.participants.c
+        chosen = p.user_id.in_(list(ids)) if ids is not None else p.community == community
         ranked = (
             select(
                 p.user_id,
@@ -97,7 +101,7 @@ class AttendanceStore(SqlEngine):
                 .over(partition_by=p.user_id, order_by=(p.created_at.desc(), p.session_id.desc()))
                 .label("recency"),
             )
-            .where(p.community == community, p.user_id.in_(list(ids)), p.attended.is_not(None))
+            .where(p.community == community, chosen, p.attended.is_not(None))
             .subquery()
         )
         came = case((ranked.c.attended, 1), else_=0)

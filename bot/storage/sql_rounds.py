@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +22,9 @@ class Conflict(Exception):
 
     The unit of work rolls back; the command may run again against what was committed.
     """
+
+
+PLACED_BY_ID = 200
 
 
 class RoundStore(SqlEngine):
@@ -52,11 +55,20 @@ class RoundStore(SqlEngine):
                 )
             )
             await self._record_sessions(conn, sessions, rnd.created_at, tracks)
-            placed = [m.id for s in sessions for m in s.members]
-            if placed:
+            if sessions:  # whoever waited for a partner and got one waits no more
+                lm, mc = t.live_members.c, t.members.c
+                placed = select(lm.user_id).where(
+                    lm.community == rnd.community, lm.session_id.in_([s.id for s in sessions])
+                )
+                if len(sessions) > PLACED_BY_ID:  # a weekly round: ids past the parameter limit
+                    placed = select(lm.user_id).where(lm.community == rnd.community)
                 await conn.execute(
                     update(t.members)
-                    .where(t.members.c.community == rnd.community, t.members.c.user_id.in_(placed))
+                    .where(
+                        mc.community == rnd.community,
+                        mc.waiting_since.is_not(None),
+                        mc.user_id.in_(placed),
+                    )
                     .values(waiting_since=None)
                 )
 
