@@ -58,6 +58,8 @@ class Place:
             return await self._postgres(members, weeks)
         kept = self.cache / f"community-{members}-{weeks}.db"
         if not kept.exists():
+            for leftover in self.cache.glob(f"{kept.name}.part*"):
+                leftover.unlink()  # a build that was stopped half-way
             await self._fill(f"sqlite+aiosqlite:///{kept}.part", members, weeks)
             os.replace(f"{kept}.part", kept)
         run = self.work / "run.db"
@@ -117,7 +119,7 @@ async def medians(app, members: int, repeat: int = 40) -> dict[str, float]:
 
 
 async def load_rates(app, members: int, rates, seconds: float) -> list[dict]:
-    work = Workload(app, members, seed=29)
+    work = Workload(app, members, seed=29, first=200)
     await work.prepare(pairs=60)
     out = []
     for rate in rates:
@@ -147,7 +149,7 @@ async def round_start(app, chat: BenchChat, *, load_rate: float = 0, members: in
     longest stall meanwhile, and (with ``load_rate``) the commands answered meanwhile."""
     work = None
     if load_rate:
-        work = Workload(app, members, seed=41)
+        work = Workload(app, members, seed=41, first=400)
         await work.prepare(pairs=30)
     chat.calls.clear()
     with LagMonitor() as lag:
@@ -188,7 +190,7 @@ async def during_round_start(place: Place, members: int, rate: float) -> dict:
     chat = BenchChat()
     app = await bot(url, chat)
     try:
-        work = Workload(app, members, seed=41)
+        work = Workload(app, members, seed=43, first=600)
         await work.prepare(pairs=30)
         latencies: list[float] = []
 

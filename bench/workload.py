@@ -37,18 +37,20 @@ def user(k: int) -> UserRef:
 
 
 class Workload:
-    def __init__(self, app, members: int, seed: int = 11) -> None:
+    def __init__(self, app, members: int, seed: int = 11, first: int = 0) -> None:
         self.app, self.members = app, members
         self.rng = random.Random(seed)
         self.rating: list[tuple[UserRef, str, int, dict]] = []  # interviewer, session, turn, form
         self.reacting: list[tuple[UserRef, object]] = []  # (interviewer, feedback post)
-        # `now` takes members nobody else uses, in twos: every second one makes a pair
-        self._waiting = itertools.count(members // 2)
+        # each workload on one community takes its own members (``first`` on): its rating
+        # pairs from there, and `now` from the middle on, in twos (every second one pairs)
+        self.first = first
+        self._waiting = itertools.count(members // 2 + 5 * first)
 
     async def prepare(self, pairs: int = 100) -> None:
         """Live sessions in their first feedback phase: half rated by form, half by reaction."""
         for k in range(pairs):
-            a, b = user(2 * k), user(2 * k + 1)
+            a, b = user(self.first + 2 * k), user(self.first + 2 * k + 1)
             for who in (a, b):  # one level, so the pairing rules allow the pair
                 await self.app.service.handle(c.Join(actor=who, level="mid"))
                 reply = await self.app.service.handle(c.PairNow(actor=who))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -32,13 +33,16 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class MockroundClient(discord.Client):
-    def __init__(self, *, guild_ready_timeout: float = 2.0) -> None:
-        super().__init__(
+class _Mockround:
+    """What mockround adds to a discord.py client, one gateway connection or several."""
+
+    def __init__(self, *, guild_ready_timeout: float = 2.0, **sharding: Any) -> None:
+        super().__init__(  # type: ignore[call-arg]
             intents=intents(),
             guild_ready_timeout=guild_ready_timeout,
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
+            **sharding,
         )
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
@@ -94,3 +98,22 @@ class MockroundClient(discord.Client):
         log.info("slash command refused: %s", error)
         if not interaction.response.is_done():
             await interaction.response.send_message(f"Not accepted: {error}", ephemeral=True)
+
+
+class MockroundClient(_Mockround, discord.Client):
+    """One gateway connection: every guild's events."""
+
+
+class ShardedMockroundClient(_Mockround, discord.AutoShardedClient):
+    """This replica's gateway shards (MOCKROUND_DISCORD_SHARDS): the events of the guilds
+    Discord routes to them; other replicas on the same database hold the other shards."""
+
+
+def make_client(settings: Any) -> MockroundClient | ShardedMockroundClient:
+    timeout = settings.discord_guild_ready_timeout
+    if settings.shards is None:
+        return MockroundClient(guild_ready_timeout=timeout)
+    ids, count = settings.shards
+    return ShardedMockroundClient(
+        guild_ready_timeout=timeout, shard_ids=list(ids), shard_count=count
+    )

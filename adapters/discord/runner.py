@@ -12,7 +12,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from adapters.connecting import reach
-from adapters.discord.client import MockroundClient
+from adapters.discord.client import make_client
 from adapters.ops import serve_if_asked
 from adapters.rate_limits import count_discord_limits
 from adapters.stopping import stop_on_sigterm, until_closed_or_stopped
@@ -50,7 +50,7 @@ class DiscordBot:
         self.settings = settings
         self.app = app
         self._store, self._clock = store, clock
-        self.client = MockroundClient(guild_ready_timeout=settings.discord_guild_ready_timeout)
+        self.client = make_client(settings)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, ready_timeout: float = 60.0) -> None:

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     discord_api_url: str | None = None  # e.g. http://127.0.0.1:8123/api/v10 (a local fake)
     discord_gateway_url: str | None = None
     discord_guild_ready_timeout: float = 2.0
+    # this replica's gateway shards, "ids/count": "0,1/4" or "0-1/4" (None: one connection)
+    discord_shards: str | None = None
 
     slack_bot_token: str | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "MOCKROUND_SLACK_BOT_TOKEN")
@@ -87,6 +89,18 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
+    @field_validator("discord_shards")
+    @classmethod
+    def _shard_split(cls, value: str | None) -> str | None:
+        if value is not None:
+            shard_split(value)
+        return value
+
+    @property
+    def shards(self) -> tuple[tuple[int, ...], int] | None:
+        """(this replica's shard ids, the total count), or None for one connection."""
+        return shard_split(self.discord_shards) if self.discord_shards else None
+
     @property
     def pack_dirs(self) -> list[Path]:
         return [REPO_QUESTIONS, *self.question_dirs]
@@ -104,6 +118,24 @@ class Settings(BaseSettings):
         if settings_cls.model_config.get("toml_file"):
             sources.append(TomlConfigSettingsSource(settings_cls))
         return tuple(sources)
+
+
+SHARDS_FORM = 'shard ids and the total count, e.g. "0,1/4", "2-3/4" or "0/1"'
+
+
+def shard_split(value: str) -> tuple[tuple[int, ...], int]:
+    """ "0,1/4" -> ((0, 1), 4); ValueError (naming the accepted form) for anything else."""
+    try:
+        ids_text, count_text = value.replace(" ", "").split("/")
+        count, ids = int(count_text), []
+        for part in ids_text.split(","):
+            first, _, last = part.partition("-")
+            ids += range(int(first), int(last or first) + 1)
+    except ValueError:
+        raise ValueError(f"must be {SHARDS_FORM}") from None
+    if count < 1 or not ids or any(not 0 <= i < count for i in ids) or len(set(ids)) < len(ids):
+        raise ValueError(f"must be {SHARDS_FORM}, each id from 0 to count-1 once")
+    return tuple(sorted(ids)), count
 
 
 def load_settings(toml_file: Path | None = None, **overrides: object) -> Settings:

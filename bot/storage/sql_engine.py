@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as TimeoutError_
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
@@ -28,6 +28,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 log = logging.getLogger(__name__)
+MIGRATING = 0x6D6F636B  # the advisory lock replicas take to migrate one at a time
 
 
 def _check_sqlite_path(path: Path) -> None:
@@ -145,6 +146,9 @@ class SqlEngine:
 
     async def _migrate(self) -> int:
         async with self._write() as conn:
+            if self._dialect == "postgresql":
+                # replicas starting together: one migrates, the others wait and find it done
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATING})
             before = await conn.run_sync(migrations.current_version)
             after = await conn.run_sync(migrations.migrate)
             if 0 < before < migrations.SUMMARIES_SINCE <= after:

@@ -2,6 +2,8 @@
 
 Every dispatch gets a sequence number and is kept, so a client that resumes after a
 dropped connection receives exactly the events it missed, as on the real gateway.
+Shards as on the real gateway: an IDENTIFY names [shard id, count], and a guild's events
+go to shard (guild_id >> 22) % count; DMs to shard 0.
 """
 
 from __future__ import annotations
@@ -21,8 +23,13 @@ HELLO, IDENTIFY, RESUME, HEARTBEAT, HEARTBEAT_ACK, DISPATCH, INVALID_SESSION = 1
 class GatewaySession:
     id: str
     intents: int
+    shard: tuple[int, int] = (0, 1)  # (id, count)
     events: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     seq: int = 0
+
+
+def shard_of(guild_id: int | str | None, count: int) -> int:
+    return (int(guild_id) >> 22) % count if guild_id is not None else 0
 
 
 class FakeGateway:
@@ -30,8 +37,8 @@ class FakeGateway:
         self._ready = ready  # session id -> READY payload
         self._guilds = guilds  # full GUILD_CREATE payloads
         self.sessions: dict[str, GatewaySession] = {}
-        self.current: GatewaySession | None = None
-        self.socket: web.WebSocketResponse | None = None
+        self.live: dict[int, GatewaySession] = {}  # shard id -> its session
+        self.sockets: dict[int, web.WebSocketResponse] = {}  # shard id -> its connection
         self.identifies = 0
         self.resumes = 0
         self.received: list[dict[str, Any]] = []
@@ -52,10 +59,25 @@ class FakeGateway:
                 self.received.append(payload)
                 await self._on_op(ws, payload)
         finally:
-            if self.socket is ws:
-                self.socket = None
+            for shard, open_ws in list(self.sockets.items()):
+                if open_ws is ws:
+                    del self.sockets[shard]
+            if not self.sockets:
                 self.connected.clear()
         return ws
+
+    @property
+    def current(self) -> GatewaySession | None:
+        """Shard 0's session: the only one of a bot that does not shard."""
+        return self.live.get(0)
+
+    @property
+    def socket(self) -> web.WebSocketResponse | None:
+        return next(iter(self.sockets.values()), None)
+
+    def shard_ids(self) -> list[int]:
+        """The shards connected now."""
+        return sorted(self.sockets)
 
     async def _on_op(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
         op, d = payload.get("op"), payload.get("d")
@@ -63,14 +85,16 @@ class FakeGateway:
             await ws.send_json({"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None})
         elif op == IDENTIFY:
             self.identifies += 1
+            shard = tuple(d.get("shard") or (0, 1))
             session = GatewaySession(
-                id=f"session-{len(self.sessions) + 1}", intents=d.get("intents", 0)
+                id=f"session-{len(self.sessions) + 1}", intents=d.get("intents", 0), shard=shard
             )
             self.sessions[session.id] = session
-            self.current, self.socket = session, ws
-            await self._send(session, "READY", self._ready(session.id))
+            self.live[shard[0]], self.sockets[shard[0]] = session, ws
+            await self._send(session, "READY", {**self._ready(session.id), "shard": list(shard)})
             for g in self._guilds():
-                await self._send(session, "GUILD_CREATE", g)
+                if shard_of(g["id"], shard[1]) == shard[0]:
+                    await self._send(session, "GUILD_CREATE", g)
             self.connected.set()
         elif op == RESUME:
             session = self.sessions.get(d.get("session_id"))
@@ -80,7 +104,7 @@ class FakeGateway:
             if self.resume_gate is not None:
                 await self.resume_gate.wait()
             self.resumes += 1
-            self.current, self.socket = session, ws
+            self.live[session.shard[0]], self.sockets[session.shard[0]] = session, ws
             for seq, name, data in session.events:
                 if seq > (d.get("seq") or 0):
                     self.replayed += 1
@@ -91,8 +115,9 @@ class FakeGateway:
     async def _send(self, session: GatewaySession, name: str, data: dict[str, Any]) -> None:
         session.seq += 1
         session.events.append((session.seq, name, data))
-        if self.socket is not None and self.current is session:
-            await self._write(self.socket, session.seq, name, data)
+        ws = self.sockets.get(session.shard[0])
+        if ws is not None and self.live.get(session.shard[0]) is session:
+            await self._write(ws, session.seq, name, data)
 
     @staticmethod
     async def _write(ws: web.WebSocketResponse, seq: int, name: str, data: dict[str, Any]) -> None:
@@ -100,18 +125,22 @@ class FakeGateway:
             await ws.send_json({"op": DISPATCH, "d": data, "s": seq, "t": name})
 
     async def dispatch(self, name: str, data: dict[str, Any]) -> None:
-        """Queue an event for the current session; sent now if connected, else on RESUME."""
-        if self.current is None:
+        """Queue an event for its guild's shard; sent now if connected, else on RESUME."""
+        count = next(iter(self.live.values())).shard[1] if self.live else 1
+        guild = data.get("guild_id") or (data.get("id") if name.startswith("GUILD_") else None)
+        session = self.live.get(shard_of(guild, count))
+        if session is None:
             raise RuntimeError("no gateway session: the bot has not identified")
-        await self._send(self.current, name, data)
+        await self._send(session, name, data)
 
     async def drop(self, code: int = 4000) -> None:
         """Close the connection the way a network blip does; the session stays resumable."""
-        ws, self.socket = self.socket, None
+        dropped = list(self.sockets.values())
+        self.sockets.clear()
         self.connected.clear()
-        if ws is not None:
+        for ws in dropped:
             await ws.close(code=code)
 
     async def close(self) -> None:
-        if self.socket is not None:
-            await self.socket.close()
+        for ws in list(self.sockets.values()):
+            await ws.close()
