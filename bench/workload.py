@@ -37,9 +37,10 @@ def user(k: int) -> UserRef:
 
 
 class Workload:
-    def __init__(self, app, members: int, seed: int = 11, first: int = 0) -> None:
+    def __init__(self, app, members: int, seed: int = 11, first: int = 0, mix=MIX) -> None:
         self.app, self.members = app, members
         self.rng = random.Random(seed)
+        self.mix = mix
         self.rating: list[tuple[UserRef, str, int, dict]] = []  # interviewer, session, turn, form
         self.reacting: list[tuple[UserRef, object]] = []  # (interviewer, feedback post)
         # each workload on one community takes its own members (``first`` on): its rating
@@ -118,5 +119,5 @@ class Workload:
         raise ValueError(kind)
 
     def mixed(self) -> tuple[str, c.Command]:
-        kind = self.rng.choices(list(MIX), weights=list(MIX.values()))[0]
+        kind = self.rng.choices(list(self.mix), weights=list(self.mix.values()))[0]
         return kind, self.command(kind)

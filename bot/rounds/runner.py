@@ -22,7 +22,7 @@ from bot.messages import OutMessage
 from bot.model import ChannelRef, CommunityConfig, Member, Round, Session, Turn
 from bot.pairing.pair import PairingRules
 from bot.rounds import booking
-from bot.rounds.matching import Entrant, pairing, pairing_in_worker
+from bot.rounds.matching import FEW, Entrant, pairing, pairing_in_worker
 from bot.sessions.driver import Practice
 from bot.sessions.machine import Cancelled, InvalidTransition, SpaceOpened
 
@@ -33,6 +33,9 @@ OPENING_AT_ONCE = 16  # spaces opened side by side: the platform's limits pace t
 # a round with more pairs opens after the answer, so the command (or the weekly timer) is
 # not held for minutes; a restart opens what a crash left unopened
 OPEN_INLINE = 25
+PARTNER_TAKEN = (
+    "your partner started a session on demand just as this round began: /mock now finds you another"
+)
 
 
 class Rounds:
@@ -100,6 +103,7 @@ class Rounds:
             built.append(s)
             tracks[s.id] = by_id[group.members[0]].track
         unplaced = {u.id: u.reason for u in pairing.unplaced}
+        built = await self._still_free(cfg, built, unplaced)
         rnd = Round(
             round_id,
             cfg.community,
@@ -163,6 +167,23 @@ class Rounds:
             )  # fmt: skip
             return await loop.run_in_executor(self.executor, job)
         return await pairing(self.store, cfg.community, entrants, seed=seed, now=now, rules=rules)
+
+    async def _still_free(self, cfg, built: list[Session], unplaced: dict[str, str]):
+        """Members paired on demand while this round was paired sit it out, and so do their
+        partners (told why): the database would refuse the whole round for them."""
+        ids = [m.id for s in built for m in s.members]
+        busy = await self.store.busy_members(cfg.community, ids if len(ids) <= FEW else None)
+        if busy.isdisjoint(ids):
+            return built
+        kept = []
+        for s in built:
+            if busy.isdisjoint(m.id for m in s.members):
+                kept.append(s)
+                continue
+            for m in s.members:
+                if m.id not in busy:
+                    unplaced[m.id] = PARTNER_TAKEN
+        return kept
 
     async def _session(self, cfg, round_id, index, group: list[Member], seed, now) -> Session:
         users = tuple(m.user for m in group)

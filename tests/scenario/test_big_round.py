@@ -27,3 +27,38 @@ async def test_a_big_round_answers_first_and_opens_every_space_once(app):
     assert set(opened.values()) == {1}, "every space got one welcome"
     assert await app.store.outbox_backlog() == (0, None)
     assert app.practice._sending == {}, "no sender is kept once the posts are out"
+
+
+async def test_members_paired_on_demand_while_a_round_is_paired_sit_it_out(app):
+    """The race the load benchmark found: a weekly round used to fail ("try again") when
+    /mock now paired two of its members between its pairing and its save. Here the store
+    reports them in a session from the moment the round's pairing is done."""
+    from bot import commands as c
+    from bot.rounds.runner import PARTNER_TAKEN
+    from tests.conftest import CHANNEL, user
+
+    names = ["ann", "bob", "cat", "dan", "eve", "fay"]
+    await join(app, *names)
+    original_pair, original_busy = app.rounds._pair, app.store.busy_members
+    paired = asyncio.Event()
+
+    async def pair(*args, **kw):
+        result = await original_pair(*args, **kw)
+        paired.set()
+        return result
+
+    async def busy(community, among=None):
+        taken = await original_busy(community, among)
+        return taken | {"ann", "bob"} if paired.is_set() else taken
+
+    app.rounds._pair, app.store.busy_members = pair, busy
+    reply = await app.service.handle(
+        c.StartRound(actor=user("admin"), is_admin=True, channel=CHANNEL)
+    )
+    assert not reply.error, reply.text
+    rnd = await app.store.latest_round("console:demo")
+    in_round = {m.id for s in await app.store.round_sessions(rnd.id) for m in s.members}
+    assert not in_round & {"ann", "bob"}
+    told = set(rnd.unplaced)
+    assert told and all(rnd.unplaced[m] == PARTNER_TAKEN for m in told)
+    assert in_round | told | {"ann", "bob"} == set(names)
