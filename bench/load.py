@@ -165,7 +165,7 @@ async def round_start(app, chat: BenchChat, *, load_rate: float = 0, members: in
         opened = time.perf_counter() - start
         if loading is not None:
             loading.cancel()
-    rnd = await app.store.latest_round(community.COMMUNITY)
+    rnd = await app.store.latest_round(community.COMMUNITY, kind="weekly")
     sessions = await app.store.round_sessions(rnd.id)
     calls = sum(chat.calls.values())
     out = {
