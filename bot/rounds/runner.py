@@ -224,26 +224,33 @@ class Rounds:
         kind: str = "weekly",
     ) -> None:
         configs = {c: await self.store.get_config(c) for c in {s.community for s in built}}
-        # a small round opens one space after the other: its posts come in the pairs' order
-        gate = asyncio.Semaphore(OPENING_AT_ONCE if len(built) > OPEN_INLINE else 1)
 
         async def open_one(s: Session) -> None:
-            async with gate:
-                try:
-                    names = await self.practice.names(s)
-                    title = ("Mock interview: " + " & ".join(names[m] for m in s.members))[:90]
-                    space = await self.chat.open_pair_space(
-                        where, s.members, title, reopening=reopening
-                    )
-                    cfg = configs[s.community]
-                    opened = await self._opened(cfg, s, space, title, reopening, kind)
-                    await self.practice.apply(s.id, opened)
-                except InvalidTransition:
-                    return  # opened meanwhile
-                except Exception:
-                    log.exception("could not open a space for session %s; it stays paired", s.id)
+            try:
+                names = await self.practice.names(s)
+                title = ("Mock interview: " + " & ".join(names[m] for m in s.members))[:90]
+                space = await self.chat.open_pair_space(
+                    where, s.members, title, reopening=reopening
+                )
+                cfg = configs[s.community]
+                opened = await self._opened(cfg, s, space, title, reopening, kind)
+                await self.practice.apply(s.id, opened)
+            except InvalidTransition:
+                return  # opened meanwhile
+            except Exception:
+                log.exception("could not open a space for session %s; it stays paired", s.id)
 
-        await asyncio.gather(*(open_one(s) for s in built))
+        # as many openers as may run at once, each taking the next session: a round of
+        # thousands is not thousands of tasks created in one go
+        pending = iter(built)
+
+        async def opener() -> None:
+            for s in pending:
+                await open_one(s)
+
+        # a small round opens one space after the other: its posts come in the pairs' order
+        at_once = OPENING_AT_ONCE if len(built) > OPEN_INLINE else 1
+        await asyncio.gather(*(opener() for _ in range(at_once)))
 
     async def _opened(
         self, cfg: CommunityConfig, s: Session, space: ChannelRef, title: str, reopening, kind

@@ -176,8 +176,12 @@ class Practice:
         in order; a failed send stays queued for the next try."""
         if session_id is not None:
             return await self._deliver(session_id)
-        sessions_waiting = await self.store.sessions_with_deliveries()
-        return sum(await asyncio.gather(*(self._deliver(sid) for sid in sessions_waiting)))
+        waiting = iter(await self.store.sessions_with_deliveries())
+
+        async def sender() -> int:  # a few senders taking the next session, not one task each
+            return sum([await self._deliver(sid) for sid in waiting])
+
+        return sum(await asyncio.gather(*(sender() for _ in range(SENDING_AT_ONCE))))
 
     async def _deliver(self, session_id: str) -> int:
         sent = 0

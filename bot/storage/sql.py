@@ -88,15 +88,17 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
             await conn.execute(self._upsert(t.members, values, ["community", "user_id"]))
 
     async def members(self, community: str, statuses: Iterable[str] = ("active",)) -> list[Member]:
+        q = (
+            select(t.members)
+            .where(t.members.c.community == community, t.members.c.status.in_(statuses))
+            .order_by(t.members.c.user_id)
+        )
+        out = []
         async with self._read() as conn:
-            rows = (
-                await conn.execute(
-                    select(t.members)
-                    .where(t.members.c.community == community, t.members.c.status.in_(statuses))
-                    .order_by(t.members.c.user_id)
-                )
-            ).all()
-        return [codec.member_from_row(r._mapping) for r in rows]
+            # in parts, the loop answering between them: a weekly round reads everyone
+            async for part in (await conn.stream(q)).partitions(1_000):
+                out += [codec.member_from_row(r._mapping) for r in part]
+        return out
 
     async def member_names(self, community: str, ids: Sequence[str]) -> dict[str, str]:
         m = t.members.c

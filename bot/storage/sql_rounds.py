@@ -97,14 +97,14 @@ class RoundStore(SqlEngine):
                 answered[turn.candidate.id, turn.question_id] = at
             if len(ids) == 3:
                 trios += ids
-        await conn.execute(insert(t.sessions), [codec.session_to_row(s) for s in sessions])
-        await conn.execute(insert(t.live_members), live)
-        await conn.execute(insert(t.participants), people)
-        if met:
-            await conn.execute(insert(t.meetings), met)
+        await _in_chunks(conn, insert(t.sessions), [codec.session_to_row(s) for s in sessions])
+        await _in_chunks(conn, insert(t.live_members), live)
+        await _in_chunks(conn, insert(t.participants), people)
+        await _in_chunks(conn, insert(t.meetings), met)
         if answered:
             a = t.insert_for(self._dialect, t.answered)
-            await conn.execute(
+            await _in_chunks(
+                conn,
                 a.on_conflict_do_update(
                     index_elements=["community", "user_id", "question_id"],
                     set_={"at": a.excluded.at},
@@ -119,9 +119,8 @@ class RoundStore(SqlEngine):
                 candidated[turn.candidate.id] += 1
         mc = t.members.c
         for col, counts in ((mc.interviewed, interviewed), (mc.candidated, candidated)):
-            if not counts:
-                continue
-            await conn.execute(
+            await _in_chunks(
+                conn,
                 update(t.members)
                 .where(mc.community == community, mc.user_id == bindparam("uid"))
                 .values({col: col + bindparam("n")}),
@@ -133,3 +132,13 @@ class RoundStore(SqlEngine):
                 .where(mc.community == community, mc.user_id.in_(trios))
                 .values(last_sat_out=at)
             )
+
+
+CHUNK = 1_000  # rows per statement: the loop prepares each chunk's parameters, then waits
+
+
+async def _in_chunks(conn: AsyncConnection, statement, rows: list) -> None:
+    """One statement per chunk of rows, so preparing a weekly round's tens of thousands of
+    rows never holds the event loop for long (the database works between chunks)."""
+    for start in range(0, len(rows), CHUNK):
+        await conn.execute(statement, rows[start : start + CHUNK])
