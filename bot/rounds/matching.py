@@ -14,10 +14,6 @@ from bot.pairing.pair import Candidate, Pairing, PairingRules, PastPair, pair
 
 # a meeting's penalty halves every few weeks; past this it no longer changes any pairing
 HISTORY = timedelta(weeks=80)
-# up to this many members, read only their own history (`now`, a small slot); above it, one
-# read of the community's is cheaper than a long list of ids (and lists stay under the
-# databases' limit on parameters)
-FEW = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +30,7 @@ class Entrant:
 async def pairing(
     store, community: str, entrants: list[Entrant], *, seed: int, now: datetime, rules
 ) -> Pairing:
-    ids = [e.id for e in entrants] if len(entrants) <= FEW else None
+    ids = [e.id for e in entrants]  # the store reads only their history, however many
     roles = await store.role_history(community, ids)
     attendance = await store.attendance_of(community, ids)
     history = [

@@ -22,7 +22,7 @@ from bot.messages import OutMessage
 from bot.model import ChannelRef, CommunityConfig, Member, Round, Session, Turn
 from bot.pairing.pair import PairingRules
 from bot.rounds import booking
-from bot.rounds.matching import FEW, Entrant, pairing, pairing_in_worker
+from bot.rounds.matching import Entrant, pairing, pairing_in_worker
 from bot.sessions.driver import Practice
 from bot.sessions.machine import Cancelled, InvalidTransition, SpaceOpened
 
@@ -172,7 +172,7 @@ class Rounds:
         """Members paired on demand while this round was paired sit it out, and so do their
         partners (told why): the database would refuse the whole round for them."""
         ids = [m.id for s in built for m in s.members]
-        busy = await self.store.busy_members(cfg.community, ids if len(ids) <= FEW else None)
+        busy = await self.store.busy_members(cfg.community, ids)
         if busy.isdisjoint(ids):
             return built
         kept = []

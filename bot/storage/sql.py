@@ -26,6 +26,7 @@ from bot.storage import codec, standings
 from bot.storage import schema as t
 from bot.storage.sql_attendance import AttendanceStore
 from bot.storage.sql_data import DataStore
+from bot.storage.sql_engine import among
 from bot.storage.sql_ratings import RatingStore
 from bot.storage.sql_replicas import ReplicaStore
 from bot.storage.sql_rounds import RoundStore
@@ -135,19 +136,24 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
         return [codec.member_from_row(r._mapping) for r in rows]
 
     async def role_history(
-        self, community: str, ids: Sequence[str] | None = None
+        self, community: str, ids: Iterable[str] | None = None
     ) -> dict[str, tuple[int, int, datetime | None]]:
         """member id -> (times interviewer, times candidate, last time in a trio): everyone's,
         or only the given members'."""
         m = t.members.c
+        listed, keep = among(ids)
         q = select(m.user_id, m.interviewed, m.candidated, m.last_sat_out).where(
             m.community == community
         )
-        if ids is not None:
-            q = q.where(m.user_id.in_(list(ids)))
+        if listed is not None:
+            q = q.where(m.user_id.in_(listed))
         async with self._read() as conn:
             rows = await conn.execute(q)
-            return {r.user_id: (r.interviewed, r.candidated, r.last_sat_out) for r in rows}
+            return {
+                r.user_id: (r.interviewed, r.candidated, r.last_sat_out)
+                for r in rows
+                if keep is None or r.user_id in keep
+            }
 
     # --- rounds and sessions -----------------------------------------------------
 
@@ -304,18 +310,19 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
     # --- pairing inputs ------------------------------------------------------------
 
     async def meetings(
-        self, community: str, since: datetime | None = None, among: Sequence[str] | None = None
+        self, community: str, since: datetime | None = None, ids: Iterable[str] | None = None
     ) -> list[tuple[str, str, datetime]]:
-        """Who met whom and when: everyone's meetings, or only those between ``among``."""
+        """Who met whom and when: everyone's meetings, or only those between ``ids``."""
         m = t.meetings.c
+        listed, keep = among(ids)
         q = select(m.a, m.b, m.at).where(m.community == community)
         if since is not None:
             q = q.where(m.at >= since)
-        if among is not None:
-            q = q.where(m.a.in_(list(among)), m.b.in_(list(among)))
+        if listed is not None:
+            q = q.where(m.a.in_(listed), m.b.in_(listed))
         async with self._read() as conn:
             rows = await conn.execute(q)
-            return [(r.a, r.b, r.at) for r in rows]
+            return [(r.a, r.b, r.at) for r in rows if keep is None or (r.a in keep and r.b in keep)]
 
     async def answered_questions(self, community: str, user_ids: Iterable[str]) -> set[str]:
         a = t.answered.c

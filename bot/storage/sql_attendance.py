@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select, update
 from bot.model import Attendance, Session, UserRef
 from bot.storage import codec
 from bot.storage import schema as t
-from bot.storage.sql_engine import SqlEngine
+from bot.storage.sql_engine import SqlEngine, among
 
 RECENT = 4  # sessions that decide whether a member is paused for no-shows
 
@@ -62,15 +62,17 @@ class AttendanceStore(SqlEngine):
                 )
             ).scalar()
 
-    async def busy_members(self, community: str, among: Sequence[str] | None = None) -> set[str]:
-        """Members in a live session (all, or those of ``among``): they sit out a new round
+    async def busy_members(self, community: str, ids: Iterable[str] | None = None) -> set[str]:
+        """Members in a live session (all, or those of ``ids``): they sit out a new round
         until it ends."""
         lm = t.live_members.c
+        listed, keep = among(ids)
         q = select(lm.user_id).where(lm.community == community)
-        if among is not None:
-            q = q.where(lm.user_id.in_(list(among)))
+        if listed is not None:
+            q = q.where(lm.user_id.in_(listed))
         async with self._read() as conn:
-            return {r.user_id for r in await conn.execute(q)}
+            busy = {r.user_id for r in await conn.execute(q)}
+        return busy if keep is None else busy & keep
 
     # --- attendance -------------------------------------------------------------------
 
@@ -92,7 +94,8 @@ class AttendanceStore(SqlEngine):
         """Attendance of the given members (None: everyone's), in one query (the last 4 by
         a window function)."""
         p = t.participants.c
-        chosen = p.user_id.in_(list(ids)) if ids is not None else p.community == community
+        listed, keep = among(ids)
+        chosen = p.user_id.in_(listed) if listed is not None else p.community == community
         ranked = (
             select(
                 p.user_id,
@@ -114,6 +117,7 @@ class AttendanceStore(SqlEngine):
         return {
             uid: Attendance(int(n), int(ok or 0), int(n) - int(ok or 0), int(recent or 0))
             for uid, n, ok, recent in rows
+            if keep is None or uid in keep
         }
 
     async def attendance(self, user: UserRef) -> Attendance:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -113,6 +113,19 @@ def hold_single_process(url: str):
 
 # past saturation a command says so instead of queueing for the pool's 30 s and failing
 WAIT_FOR_CONNECTION = 2.0
+IDS_IN_QUERY = 500  # more ids than this are not listed in a query (parameter limits)
+
+
+def among(ids: Iterable[str] | None) -> tuple[list[str] | None, set[str] | None]:
+    """Whom a read is about, as (ids to list in the query, ids to keep after it). A few go
+    in the query; many (a weekly round's) would pass the databases' limits on parameters,
+    so the read takes the community's rows and keeps theirs. None: everyone."""
+    if ids is None:
+        return None, None
+    ids = list(ids)
+    return (ids, None) if len(ids) <= IDS_IN_QUERY else (None, set(ids))
+
+
 Busy = TimeoutError_  # no connection came free in time: the member is told to try again
 
 

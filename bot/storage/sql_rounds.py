@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.model import Round, Session
 from bot.storage import codec
 from bot.storage import schema as t
-from bot.storage.sql_engine import SqlEngine
+from bot.storage.sql_engine import SqlEngine, among
 
 
 class Conflict(Exception):
@@ -22,9 +22,6 @@ class Conflict(Exception):
 
     The unit of work rolls back; the command may run again against what was committed.
     """
-
-
-PLACED_BY_ID = 200
 
 
 class RoundStore(SqlEngine):
@@ -57,11 +54,10 @@ class RoundStore(SqlEngine):
             await self._record_sessions(conn, sessions, rnd.created_at, tracks)
             if sessions:  # whoever waited for a partner and got one waits no more
                 lm, mc = t.live_members.c, t.members.c
-                placed = select(lm.user_id).where(
-                    lm.community == rnd.community, lm.session_id.in_([s.id for s in sessions])
-                )
-                if len(sessions) > PLACED_BY_ID:  # a weekly round: ids past the parameter limit
-                    placed = select(lm.user_id).where(lm.community == rnd.community)
+                placed = select(lm.user_id).where(lm.community == rnd.community)
+                listed, _ = among(s.id for s in sessions)
+                if listed is not None:  # else everyone in a live session: none of them waits
+                    placed = placed.where(lm.session_id.in_(listed))
                 await conn.execute(
                     update(t.members)
                     .where(

@@ -47,8 +47,8 @@ async def test_members_paired_on_demand_while_a_round_is_paired_sit_it_out(app):
         paired.set()
         return result
 
-    async def busy(community, among=None):
-        taken = await original_busy(community, among)
+    async def busy(community, ids=None):
+        taken = await original_busy(community, ids)
         return taken | {"ann", "bob"} if paired.is_set() else taken
 
     app.rounds._pair, app.store.busy_members = pair, busy

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from bot import commands as c
+from bot.storage.sql_engine import IDS_IN_QUERY
 from tests.conftest import CHANNEL, join, user
 
 
@@ -49,11 +50,18 @@ async def test_history_for_a_few_members_is_only_theirs(app, clock):
     everyone = await app.store.meetings("console:demo")
     assert len(everyone) == 2
     a, b, _ = everyone[0]
-    assert await app.store.meetings("console:demo", among=[a, b]) == [everyone[0]]
-    assert await app.store.meetings("console:demo", among=[a, everyone[1][0]]) == []
+    assert await app.store.meetings("console:demo", ids=[a, b]) == [everyone[0]]
+    assert await app.store.meetings("console:demo", ids=[a, everyone[1][0]]) == []
     assert set(await app.store.role_history("console:demo", [a])) == {a}
     assert len(await app.store.role_history("console:demo")) == 4
     assert await app.store.busy_members("console:demo", [a, "nobody"]) == {a}
+    # past IDS_IN_QUERY ids (a weekly round's) the read takes the community's rows and keeps
+    # the members asked about: the same answers, without a list past the parameter limits
+    many = [a, b, *(f"absent{k}" for k in range(IDS_IN_QUERY))]
+    assert await app.store.meetings("console:demo", ids=many) == [everyone[0]]
+    assert set(await app.store.role_history("console:demo", many)) == {a, b}
+    assert await app.store.busy_members("console:demo", many) == {a, b}
+    assert set(await app.store.attendance_of("console:demo", many)) <= {a, b}
 
 
 async def test_now_sees_only_members_waiting_within_two_hours(app, clock):
