@@ -91,10 +91,7 @@ class Practice:
         def release() -> None:
             self._holders.pop(session_id, None)
             lock.release()
-            if not lock.locked() and not getattr(lock, "_waiters", None):
-                # nobody waits: forget it, so the table holds live work, not every session
-                # ever touched (the next event on the session makes a new one)
-                self._locks.pop(session_id, None)
+            _forget_if_free(self._locks, session_id)
 
         if self.store.at_end(release):
             yield
@@ -185,9 +182,8 @@ class Practice:
 
     async def _deliver(self, session_id: str) -> int:
         sent = 0
-        lock = self._sending[session_id]
-        async with self._senders, lock:
-            try:
+        try:
+            async with self._senders, self._sending[session_id]:
                 # on PostgreSQL one replica claims a session's queued posts (SKIP LOCKED, a lease)
                 for outbox_id, community, sid, d, tried in await self.store.claim_deliveries(
                     self.clock.now(), session_id
@@ -195,9 +191,8 @@ class Practice:
                     if not await self._send(outbox_id, community, sid, d, tried):
                         break  # keep the session's messages in order
                     sent += 1
-            finally:
-                if not getattr(lock, "_waiters", None):
-                    self._sending.pop(session_id, None)  # only sessions being sent stay here
+        finally:
+            _forget_if_free(self._sending, session_id)
         return sent
 
     async def _send(self, outbox_id: int, community: str, sid: str, d, tried: bool) -> bool:
@@ -275,3 +270,11 @@ class Practice:
         """The member's live session, if any (the database holds at most one)."""
         session_id = await self.store.live_session_id(user)
         return await self.store.get_session(session_id) if session_id else None
+
+
+def _forget_if_free(locks: dict[str, asyncio.Lock], key: str) -> None:
+    """Drop a lock nobody holds or waits for, so a lock table holds live work, not every
+    session ever touched (the next user of the key makes a new one)."""
+    lock = locks.get(key)
+    if lock is not None and not lock.locked() and not getattr(lock, "_waiters", None):
+        del locks[key]

@@ -97,17 +97,15 @@ class RoundStore(SqlEngine):
         await _in_chunks(conn, insert(t.live_members), live)
         await _in_chunks(conn, insert(t.participants), people)
         await _in_chunks(conn, insert(t.meetings), met)
-        if answered:
-            a = t.insert_for(self._dialect, t.answered)
-            await _in_chunks(
-                conn,
-                a.on_conflict_do_update(
-                    index_elements=["community", "user_id", "question_id"],
-                    set_={"at": a.excluded.at},
-                ),
-                [dict(community=community, user_id=u, question_id=q, at=w)
-                 for (u, q), w in answered.items()],
-            )  # fmt: skip
+        a = t.insert_for(self._dialect, t.answered)
+        await _in_chunks(
+            conn,
+            a.on_conflict_do_update(
+                index_elements=["community", "user_id", "question_id"], set_={"at": a.excluded.at}
+            ),
+            [dict(community=community, user_id=u, question_id=q, at=w)
+             for (u, q), w in answered.items()],
+        )  # fmt: skip
         interviewed, candidated = Counter(), Counter()
         for s in sessions:
             for turn in s.turns:
