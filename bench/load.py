@@ -161,7 +161,7 @@ async def round_start(app, chat: BenchChat, *, load_rate: float = 0, members: in
             )
         reply = await app.service.handle(c.StartRound(actor=ADMIN, is_admin=True, channel=CHANNEL))
         answered = time.perf_counter() - start
-        await asyncio.gather(*app.rounds.opening)
+        await asyncio.gather(*app.rounds.openings.running)
         opened = time.perf_counter() - start
         if loading is not None:
             loading.cancel()

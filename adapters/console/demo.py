@@ -137,7 +137,7 @@ class Demo:
         settings = load_settings(database_url=f"sqlite+aiosqlite:///{self.db}")
         self.app = await build(settings, self.chat, clock=self.clock)
         # the same seed prints the same transcript, meeting links included
-        self.app.rounds.token = lambda: f"demo{self.rng.randrange(16**8):08x}"
+        self.app.rounds.openings.token = lambda: f"demo{self.rng.randrange(16**8):08x}"
         await self.app.start()
         try:
             await self._round()

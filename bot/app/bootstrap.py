@@ -18,7 +18,7 @@ from functools import partial
 from bot import logs
 from bot.app.config import Settings, SettingsError
 from bot.app.metrics import Metrics
-from bot.app.scheduler import Scheduler
+from bot.app.scheduler import SAFETY_POLL_SECONDS, Scheduler
 from bot.app.service import Service
 from bot.clock import SystemClock
 from bot.model import Timer
@@ -95,7 +95,9 @@ class App:
     async def go_live(self) -> None:
         """Once the platform connection is ready: what a crash left behind goes out (queued
         posts first, in order), overdue timers run, unopened spaces open."""
-        self.scheduler.every(24, self.forget_old_events)
+        self.scheduler.every(timedelta(hours=24), self.forget_old_events)
+        # spaces another replica claimed and could not open (it died) are taken over here
+        self.scheduler.every(timedelta(seconds=SAFETY_POLL_SECONDS), self.rounds.openings.poll)
         await self.practice.deliver()
         await self.scheduler.start()
         await self.rounds.resume()
@@ -122,10 +124,12 @@ class App:
         at most (SIGTERM, Ctrl-C). The platform connection stays open meanwhile, so their
         answers and posts still go out."""
         self.service.accepting = False
-        await self.rounds.stop_opening()
         try:
             await asyncio.wait_for(
-                asyncio.gather(self.service.idle.wait(), self.scheduler.stop()), grace
+                asyncio.gather(
+                    self.service.idle.wait(), self.scheduler.stop(), self.rounds.openings.stop()
+                ),
+                grace,
             )
         except TimeoutError:
             log.warning("stopping with work still in flight after %s s", grace)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -40,10 +40,11 @@ class Scheduler:
                 self.arm(timer)
         await self.run_due()  # whatever fell due while we were down runs now, once
 
-    def every(self, hours: float, job: Callable[[], Awaitable[object]]) -> None:
+    def every(self, period: timedelta, job: Callable[[], Awaitable[object]]) -> None:
         """Housekeeping on the real clock only (a fake clock has no idle hours)."""
         if self._aps is not None:
-            self._aps.add_job(job, IntervalTrigger(hours=hours), id=f"every-{job.__name__}")
+            self._aps.add_job(job, IntervalTrigger(seconds=period.total_seconds()),
+                              id=f"every-{job.__name__}")  # fmt: skip
 
     def arm(self, timer: Timer) -> None:
         if self._aps is None:

@@ -1,7 +1,7 @@
-"""Rounds: who takes part, pairing, question choice, opening the pair spaces.
+"""Rounds: who takes part, pairing, question choice; the spaces open in ``opening``.
 
 A round and all its sessions are saved in one transaction before any space is
-opened; a session still "paired" after a restart gets its space opened then.
+opened, each space to open saved with it as work any replica may claim.
 Weekly rounds are timers with a deterministic round id, so a round that fires
 twice (a crash between saving it and retiring its timer) is started once.
 """
@@ -23,15 +23,15 @@ from bot.model import ChannelRef, CommunityConfig, Member, Round, Session, Turn
 from bot.pairing.pair import PairingRules
 from bot.rounds import booking
 from bot.rounds.matching import Entrant, pairing, pairing_in_worker
+from bot.rounds.opening import Openings
 from bot.sessions.driver import Practice
-from bot.sessions.machine import Cancelled, InvalidTransition, SpaceOpened
+from bot.sessions.machine import Cancelled, InvalidTransition
 
 log = logging.getLogger(__name__)
 
 POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps answering
-OPENING_AT_ONCE = 16  # spaces opened side by side: the platform's limits pace the calls
 # a round with more pairs opens after the answer, so the command (or the weekly timer) is
-# not held for minutes; a restart opens what a crash left unopened
+# not held for minutes
 OPEN_INLINE = 25
 PARTNER_TAKEN = (
     "your partner started a session on demand just as this round began: /mock now finds you another"
@@ -50,8 +50,7 @@ class Rounds:
         self._arm = practice.arm
         practice.on_ended = self._session_ended
         self.on_done = None  # set by the composition root: the organisers' round report
-        self.token = booking.unguessable  # meeting link ids (the demo seeds its own)
-        self.opening: set[asyncio.Task] = set()  # big rounds' spaces, opening after the answer
+        self.openings = Openings(practice)
 
     # --- starting a round ----------------------------------------------------------------
 
@@ -118,28 +117,18 @@ class Rounds:
         await self.store.create_round(rnd, built, tracks)  # Conflict: someone got there first
 
         async def announce() -> None:
-            await self.open_spaces(built, where, kind=kind)
+            if len(built) <= OPEN_INLINE:
+                await self.openings.in_order(round_id, len(built))
+            else:
+                self.openings.wake()  # and the other replicas join at their next poll
             for member_id, reason in unplaced.items():
                 try:
                     await self.chat.send(by_id[member_id].user, _unplaced_message(reason))
                 except Exception:  # closed DMs: the round itself must not fail for it
                     log.warning("could not tell %s why they sit out this round", member_id)
 
-        await self.store.after_commit(
-            announce if len(built) <= OPEN_INLINE else lambda: self._in_background(announce())
-        )
+        await self.store.after_commit(announce)
         return rnd, built
-
-    async def _in_background(self, work) -> None:
-        task = asyncio.create_task(work)
-        self.opening.add(task)
-        task.add_done_callback(self.opening.discard)
-
-    async def stop_opening(self) -> None:
-        """Stopping: spaces still to open wait for the next start (``resume``)."""
-        for task in list(self.opening):
-            task.cancel()
-        await asyncio.gather(*self.opening, return_exceptions=True)
 
     async def _pair(self, cfg, members: list[Member], seed: int, now: datetime, kind: str):
         # a pair made on demand meets now: the hours set for weekly rounds do not apply
@@ -215,76 +204,14 @@ class Rounds:
                 return q
         raise InvalidTransition("no question packs are enabled: /mock config packs=all")
 
-    async def open_spaces(
-        self,
-        built: list[Session],
-        where: ChannelRef | None,
-        *,
-        reopening: bool = False,
-        kind: str = "weekly",
-    ) -> None:
-        configs = {c: await self.store.get_config(c) for c in {s.community for s in built}}
-
-        async def open_one(s: Session) -> None:
-            try:
-                names = await self.practice.names(s)
-                title = ("Mock interview: " + " & ".join(names[m] for m in s.members))[:90]
-                space = await self.chat.open_pair_space(
-                    where, s.members, title, reopening=reopening
-                )
-                cfg = configs[s.community]
-                opened = await self._opened(cfg, s, space, title, reopening, kind)
-                await self.practice.apply(s.id, opened)
-            except InvalidTransition:
-                return  # opened meanwhile
-            except Exception:
-                log.exception("could not open a space for session %s; it stays paired", s.id)
-
-        # as many openers as may run at once, each taking the next session: a round of
-        # thousands is not thousands of tasks created in one go
-        pending = iter(built)
-
-        async def opener() -> None:
-            for s in pending:
-                await open_one(s)
-
-        # a small round opens one space after the other: its posts come in the pairs' order
-        at_once = OPENING_AT_ONCE if len(built) > OPEN_INLINE else 1
-        await asyncio.gather(*(opener() for _ in range(at_once)))
-
-    async def _opened(
-        self, cfg: CommunityConfig, s: Session, space: ChannelRef, title: str, reopening, kind
-    ):
-        """The space is open: in window mode, the times to propose and where to talk. A pair
-        made on demand meets now: both asked for a partner at this moment."""
-        if cfg.meet != "window" or kind == "on_demand":
-            return SpaceOpened(space)
-        place, voice = await booking.place_to_talk(
-            self.chat, cfg, s.members, title, reopening=reopening, token=self.token
-        )
-        now = self.clock.now()
-        ends = booking.window_end(cfg, s, now)
-        people = [m for u in s.members if (m := await self.store.get_member(u)) is not None]
-        length = self.practice.timings(s, cfg).whole
-        slots = booking.proposals(people, now, ends, length)
-        return SpaceOpened(space, slots, ends, place, voice)
-
     async def resume(self) -> None:
-        """After a restart: open the spaces a crash left unopened, in every running round."""
+        """After a restart or a reconnection: close the rounds whose last session ended just
+        before a crash, and open what waits to be opened, failed ones too (in the background:
+        a round of thousands takes minutes; ``openings.running`` are its openers)."""
         for rnd in await self.store.running_rounds():
-            await self._resume(rnd)
-
-    async def _resume(self, rnd: Round) -> None:
-        cfg = await self.store.get_config(rnd.community)
-        sessions = await self.store.round_sessions(rnd.id)
-        if await self._close_if_finished(rnd, sessions):
-            return  # its last session ended just before a crash
-        pending = [s for s in sessions if s.space is None and not s.phase.terminal]
-        # where the round was started; rounds from before this was kept: their slot's channel
-        slot = cfg.slot(rnd.slot) or cfg.schedule
-        where = rnd.channel or (slot.channel if slot else None)
-        # a crash may have come between opening a space and saving it
-        await self.open_spaces(pending, where, reopening=True, kind=rnd.kind)
+            await self._close_if_finished(rnd, await self.store.round_sessions(rnd.id))
+        await self.store.retry_openings(self.clock.now())
+        self.openings.wake()
 
     async def cancel(self, rnd: Round) -> int:
         live = [s for s in await self.store.round_sessions(rnd.id) if not s.phase.terminal]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, insert, inspect, select, text, update
+from sqlalchemy import Connection, insert, inspect, literal, select, text, update
 
+from bot.model import Phase
 from bot.storage import schema, standings
 
 Step = Callable[[Connection], None]
@@ -93,6 +94,30 @@ def _v9(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _v10(conn: Connection) -> None:
+    """Each space still to open is saved as work any replica may claim: the unopened
+    sessions of running rounds get theirs (before, a restart found them by reading)."""
+    s, r = schema.sessions.c, schema.rounds.c
+    terminal = [p.value for p in Phase if p.terminal]
+    waiting = (
+        select(
+            s.community,
+            literal(schema.OPENING),
+            s.id,
+            s.round_id,
+            r.created_at,
+        )
+        .select_from(schema.sessions.join(schema.rounds, r.id == s.round_id))
+        .where(r.status == "running", s.space.is_(None), s.phase.not_in(terminal))
+    )
+    tc = schema.timers.c
+    conn.execute(
+        insert(schema.timers).from_select(
+            [tc.community, tc.kind, tc.subject, tc.key, tc.due_at], waiting
+        )
+    )
+
+
 def _add_columns(conn: Connection, columns) -> None:
     inspector = inspect(conn)
     for column in columns:
@@ -113,6 +138,7 @@ MIGRATIONS: list[tuple[int, Step]] = [
     (7, _v7),
     (8, _v8),
     (9, _v9),
+    (10, _v10),
 ]
 SUMMARIES_SINCE = 2
 

@@ -189,6 +189,10 @@ ratings = Table(
     Index("ix_ratings_ratee", "community", "ratee", "about"),
 )
 
+# a timers row of this kind is a saved session's space to open: it has the timers' lease, but
+# the round's openers run it (many at once), never the scheduler (one timer after the other)
+OPENING = "open"
+
 timers = Table(
     "timers",
     metadata,

@@ -30,7 +30,7 @@ class ReplicaStore(SqlEngine):
         free = or_(tc.lease_until.is_(None), tc.lease_until < now, tc.lease_owner == self.replica)
         due = (
             select(tc.id)
-            .where(tc.fired_at.is_(None), tc.due_at <= now, free)
+            .where(tc.fired_at.is_(None), tc.due_at <= now, tc.kind != t.OPENING, free)
             .order_by(tc.due_at, tc.id)
             .limit(BATCH)
             .with_for_update(skip_locked=True)
@@ -69,3 +69,64 @@ class ReplicaStore(SqlEngine):
         async with self._write() as conn:
             ids = [r.id for r in (await conn.execute(claim)).all()]
         return await self.undelivered(ids=ids) if ids else []
+
+    # --- spaces to open -----------------------------------------------------------------
+
+    async def claim_openings(
+        self, now: datetime, limit: int, round_id: str | None = None
+    ) -> list[tuple[Timer, bool]]:
+        """Spaces waiting to open that this replica opens now, in the order their round was
+        paired: (the opening, tried before). A claim is a lease: one replica at a time opens
+        a space, and the claims of a replica that died run out for the others to take."""
+        tc = t.timers.c
+        free = or_(tc.lease_until.is_(None), tc.lease_until < now)
+        waiting = (
+            select(tc.id, tc.lease_owner)
+            .where(tc.kind == t.OPENING, tc.fired_at.is_(None), tc.due_at <= now, free)
+            .order_by(tc.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if round_id is not None:
+            waiting = waiting.where(tc.key == round_id)
+        found = []
+        if self._dialect == "sqlite":  # one process: read first, then claim what is still free
+            async with self._read() as conn:  # most polls find nothing: no write transaction
+                found = (await conn.execute(waiting)).all()
+            if not found:
+                return []
+        async with self._write() as conn:
+            if self._dialect == "postgresql":
+                found = (await conn.execute(waiting)).all()
+            if not found:
+                return []
+            tried = {r.id: r.lease_owner is not None for r in found}
+            rows = (
+                await conn.execute(
+                    update(t.timers)
+                    .where(tc.id.in_(list(tried)), free)  # free still: no other opener took it
+                    .values(lease_owner=self.replica, lease_until=now + LEASE)
+                    .returning(t.timers)
+                )
+            ).all()
+        claimed = sorted((codec.timer_from_row(r._mapping) for r in rows), key=lambda x: x.id)
+        return [(o, tried[o.id]) for o in claimed]
+
+    async def retry_openings(self, now: datetime) -> None:
+        """Spaces that failed to open are tried now (a restart, a reconnection). On SQLite,
+        the one process there is has just started: no claim made before is held any more."""
+        tc = t.timers.c
+        waiting = (tc.kind == t.OPENING) & tc.fired_at.is_(None)
+        async with self._write() as conn:
+            await conn.execute(update(t.timers).where(waiting, tc.due_at > now).values(due_at=now))
+            if self._dialect == "sqlite":
+                await conn.execute(update(t.timers).where(waiting).values(lease_until=None))
+
+    async def postpone_opening(self, opening_id: int, until: datetime) -> None:
+        """A space that failed to open is tried again at ``until`` (by any replica)."""
+        async with self._write() as conn:
+            await conn.execute(
+                update(t.timers)
+                .where(t.timers.c.id == opening_id)
+                .values(due_at=until, lease_until=None)
+            )

@@ -52,6 +52,13 @@ class RoundStore(SqlEngine):
                 )
             )
             await self._record_sessions(conn, sessions, rnd.created_at, tracks)
+            # each space to open, as work any replica may claim (ReplicaStore.claim_openings)
+            await _in_chunks(
+                conn,
+                insert(t.timers),
+                [dict(community=s.community, kind=t.OPENING, subject=s.id, key=rnd.id,
+                      due_at=rnd.created_at) for s in sessions],
+            )  # fmt: skip
             if sessions:  # whoever waited for a partner and got one waits no more
                 lm, mc = t.live_members.c, t.members.c
                 placed = select(lm.user_id).where(lm.community == rnd.community)

@@ -46,7 +46,12 @@ class TimerStore(SqlEngine):
 
     async def pending_timers(self, due_by: datetime | None = None) -> list[Timer]:
         tc = t.timers.c
-        q = select(t.timers).where(tc.fired_at.is_(None)).order_by(tc.due_at, tc.id)
+        # a space to open is not a timer: the round's openers take it (ReplicaStore)
+        q = (
+            select(t.timers)
+            .where(tc.fired_at.is_(None), tc.kind != t.OPENING)
+            .order_by(tc.due_at, tc.id)
+        )
         if due_by is not None:
             q = q.where(tc.due_at <= due_by)
         async with self._read() as conn:

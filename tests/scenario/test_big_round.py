@@ -16,8 +16,8 @@ MEMBERS = [f"m{k:03d}" for k in range(2 * OPEN_INLINE + 12)]
 async def test_a_big_round_answers_first_and_opens_every_space_once(app):
     await join(app, *MEMBERS)
     await start_round(app)
-    assert app.rounds.opening, "a big round opens its spaces after the answer"
-    await asyncio.gather(*app.rounds.opening)
+    assert app.rounds.openings.running, "a big round opens its spaces after the answer"
+    await asyncio.gather(*app.rounds.openings.running)
     rnd = await app.store.latest_round("console:demo")
     sessions = await app.store.round_sessions(rnd.id)
     assert len(sessions) == len(MEMBERS) // 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from adapters.console.chat import ConsoleChat
@@ -85,6 +86,7 @@ async def test_a_round_saved_before_its_spaces_opened_opens_them_after_restart(
     chat2 = ConsoleChat(clock)
     second = await build(settings, chat2, clock=clock)
     await second.start()
+    await asyncio.gather(*second.rounds.openings.running)
     s = await second.store.get_session(s.id)
     assert s.phase is Phase.INTRO and s.space is not None
     assert [e.msg.title for e in chat2.entries] == ["Your mock interview"]
@@ -154,6 +156,7 @@ async def test_a_round_started_by_hand_reopens_its_spaces_in_its_own_channel(
     chat2.open_pair_space = spy
     second = await build(settings, chat2, clock=clock)
     await second.start()
+    await asyncio.gather(*second.rounds.openings.running)
     # not None (a group DM), and the platform is asked to find a space the crash opened
     assert opened_in == [(c.ChannelRef("console", "demo", "mock"), True)]
     await second.stop()
