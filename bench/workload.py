@@ -60,8 +60,10 @@ class Workload:
             for who in (a, b):
                 await self.app.service.handle(c.ConfirmReady(actor=who, session_id=sid))
             s = await self.app.store.get_session(sid)
-            while s.phase is not Phase.FEEDBACK:
+            while s.phase is not Phase.FEEDBACK and not s.phase.terminal:
                 s, _ = await self.app.practice.apply(sid, TimeUp(current_key(s)))
+            if s.phase.terminal:
+                continue  # paired with someone already waiting, who never came: skip it
             await self.app.practice.deliver()
             if k % 2:
                 bank = self.app.bank

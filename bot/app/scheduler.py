@@ -21,6 +21,9 @@ from bot.model import Timer
 log = logging.getLogger(__name__)
 
 SAFETY_POLL_SECONDS = 30
+# due timers run side by side: each waits for its session's posts to go out, and a
+# round's timers fall due together; a few, so commands still find database connections
+TIMERS_AT_ONCE = 8
 
 
 class Scheduler:
@@ -68,22 +71,31 @@ class Scheduler:
                 due = await self.store.claim_due_timers(self.clock.now())
                 if not due:
                     return ran
-                progressed = False
+                # one subject's timers in order; different sessions' side by side, so a
+                # burst of due timers is not run at the pace of each one's posts
+                by_subject: dict[str, list[Timer]] = {}
                 for timer in due:
-                    if self._stopping:
-                        break  # the one in flight finished; the rest run at the next start
-                    try:
-                        await self._dispatch(timer)
-                    except Exception:
-                        log.exception(
-                            "timer %s (%s) failed; it will be retried", timer.id, timer.kind
-                        )
-                        continue
-                    progressed = True
-                    ran += 1
-                if not progressed:
+                    by_subject.setdefault(timer.subject, []).append(timer)
+                gate = asyncio.Semaphore(TIMERS_AT_ONCE)
+                counts = await asyncio.gather(*(self._run(ts, gate) for ts in by_subject.values()))
+                if not any(counts):
                     return ran  # every due timer failed: try again at the next alarm, not in a loop
+                ran += sum(counts)
             return ran
+
+    async def _run(self, timers: list[Timer], gate: asyncio.Semaphore) -> int:
+        ran = 0
+        async with gate:
+            for timer in timers:
+                if self._stopping:
+                    break  # the one in flight finished; the rest run at the next start
+                try:
+                    await self._dispatch(timer)
+                except Exception:
+                    log.exception("timer %s (%s) failed; it will be retried", timer.id, timer.kind)
+                    continue
+                ran += 1
+        return ran
 
     @property
     def running(self) -> bool:
