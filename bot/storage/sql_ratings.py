@@ -77,20 +77,22 @@ class RatingStore(SqlEngine):
         }
         rc = t.ratings.c
         async with self._write() as conn:
-            existed = (
-                await conn.execute(
-                    select(func.count()).where(
-                        rc.session_id == r.session_id,
-                        rc.turn == r.turn,
-                        rc.rater == r.rater.id,
-                        rc.ratee == r.ratee.id,
+            if r.about != "answer":  # feedback on feedback is no score on the leaderboard
+                existed = (
+                    await conn.execute(
+                        select(func.count()).where(
+                            rc.session_id == r.session_id,
+                            rc.turn == r.turn,
+                            rc.rater == r.rater.id,
+                            rc.ratee == r.ratee.id,
+                        )
                     )
-                )
-            ).scalar()
+                ).scalar()
+                await conn.execute(self._upsert(t.ratings, values, key))
+                return not existed
             await conn.execute(self._upsert(t.ratings, values, key))
-            if r.about != "answer":
-                return not existed  # feedback on feedback is no score on the leaderboard
-            await standings.record_rating(
+            # its leaderboard share tells whether it replaced a rating
+            replaced = await standings.record_rating(
                 conn,
                 community=community,
                 session_id=r.session_id,
@@ -102,7 +104,7 @@ class RatingStore(SqlEngine):
                 at=r.submitted_at,
                 tz=tz,
             )
-        return not existed
+        return not replaced
 
     async def session_ratings(self, session_id: str) -> list[Rating]:
         return await self.ratings_of_sessions([session_id])

@@ -114,52 +114,61 @@ def create_tables(sync_conn) -> None:
     metadata.create_all(sync_conn, tables=list(TABLES))
 
 
-async def _bump(conn: AsyncConnection, table: Table, keys: list[dict], inc: dict) -> None:
-    """Add ``inc`` to each row at ``keys``, creating rows that are missing (one statement,
-    its rows as parameters: compiled once, not once per call as a multi-row VALUES is)."""
+PERIOD_KEYS = ("community", "kind", "start", "track", "member")
+
+
+async def _bump_rows(conn: AsyncConnection, table: Table, rows: list[dict], keys) -> None:
+    """Add each row's other columns to the row at its keys, creating rows that are missing
+    (one statement, its rows as parameters: compiled once, not once per call as a
+    multi-row VALUES is)."""
     ins = insert_for(conn.dialect.name, table)
-    update = {c: table.c[c] + ins.excluded[c] for c in inc}
-    upsert = ins.on_conflict_do_update(index_elements=list(keys[0]), set_=update)
-    await conn.execute(upsert, [{**key, **inc} for key in keys])
+    update = {c: table.c[c] + ins.excluded[c] for c in rows[0] if c not in keys}
+    upsert = ins.on_conflict_do_update(index_elements=list(keys), set_=update)
+    await conn.execute(upsert, rows)
 
 
-async def _add(conn, community, member, track, day, inc: dict) -> None:
-    """Count towards the day's week, month and all time, for the track and for all tracks."""
-    keys = [
-        dict(community=community, kind=kind, start=start, track=tr, member=member)
+def _period_rows(community, member, track, day, inc: dict) -> list[dict]:
+    """The day's week, month and all time, for the track and for all tracks."""
+    sums = {k: inc.get(k, 0) for k in SUMS}
+    return [
+        dict(community=community, kind=kind, start=start, track=tr, member=member, **sums)
         for kind, start in buckets(day)
         for tr in dict.fromkeys((track, ALL_TRACKS))  # a track named "" counts once
     ]
-    await _bump(conn, standing_periods, keys, {k: inc.get(k, 0) for k in SUMS})
 
 
-async def _expected(conn, community: str, ratee: str) -> float:
-    """What ``ratee`` earns from an average rater: community mean plus their shrunk effect."""
-    mean = await _community_mean(conn, community)
-    t = standing_periods.c
-    n, cal = (
+async def _add(conn, community, member, track, day, inc: dict) -> None:
+    await _bump_rows(conn, standing_periods, _period_rows(community, member, track, day, inc),
+                     PERIOD_KEYS)  # fmt: skip
+
+
+async def _where_they_stand(conn, community: str, rater: str, ratee: str):
+    """In one read: the rater's leniency sums, the community's rating sums, and the ratee's
+    all-time sums (a rating costs a few statements, and each is a round trip)."""
+    lr, sc, sp = rater_leniency.c, standing_community.c, standing_periods.c
+
+    def one(column, *where):
+        return select(column).where(*where).scalar_subquery()
+
+    ratee_all = (
+        sp.community == community,
+        sp.kind == "all",
+        sp.start == ALL_TIME,
+        sp.track == ALL_TRACKS,
+        sp.member == ratee,
+    )
+    return (
         await conn.execute(
             select(
-                func.coalesce(func.sum(t.ratings), 0),
-                func.coalesce(func.sum(t.calibrated_sum), 0.0),
-            ).where(
-                t.community == community,
-                t.kind == "all",
-                t.start == ALL_TIME,
-                t.track == ALL_TRACKS,
-                t.member == ratee,
+                one(lr.given, lr.community == community, lr.rater == rater),
+                one(lr.deviation_sum, lr.community == community, lr.rater == rater),
+                one(sc.ratings, sc.community == community),
+                one(sc.rating_sum, sc.community == community),
+                one(func.coalesce(func.sum(sp.ratings), 0), *ratee_all),
+                one(func.coalesce(func.sum(sp.calibrated_sum), 0.0), *ratee_all),
             )
         )
     ).one()
-    return mean + (cal - n * mean) / (n + scoring.FIT_PRIOR)
-
-
-async def _community_mean(conn, community: str) -> float:
-    c = standing_community.c
-    row = (
-        await conn.execute(select(c.ratings, c.rating_sum).where(c.community == community))
-    ).first()
-    return row.rating_sum / row.ratings if row and row.ratings else scoring.NEUTRAL
 
 
 async def record_rating(
@@ -174,44 +183,74 @@ async def record_rating(
     track: str,
     at: datetime,
     tz: str,
-) -> None:
-    """Call in the transaction that saves (or replaces) the rating."""
+) -> bool:
+    """Call in the transaction that saves (or replaces) the rating; True if it replaced one.
+    A replaced rating's share is taken out and the new one's put in by the same
+    statements; the new one is weighed as if the old had never been given."""
     key = dict(community=community, session_id=session_id, turn=turn, rater=rater, ratee=ratee)
     c = standing_contrib.c
     old = (
         await conn.execute(select(standing_contrib).where(*(c[k] == v for k, v in key.items())))
     ).first()
-    if old is not None:
-        await _apply(conn, old._mapping, -1)
-        await conn.execute(delete(standing_contrib).where(*(c[k] == v for k, v in key.items())))
-    lr = rater_leniency.c
-    row = (
-        await conn.execute(
-            select(lr.given, lr.deviation_sum).where(lr.community == community, lr.rater == rater)
-        )
-    ).first()
-    lenient = row.deviation_sum / (row.given + scoring.RATER_PRIOR) if row else 0.0
+    given, deviations, ratings, rating_sum, n, cal = await _where_they_stand(
+        conn, community, rater, ratee
+    )
+    given, deviations = given or 0, deviations or 0.0
+    ratings, rating_sum = ratings or 0, rating_sum or 0.0
+    if old is not None:  # the same rater, ratee and community: take its share out first
+        given, deviations = given - 1, deviations - old.deviation
+        ratings, rating_sum = ratings - 1, rating_sum - old.overall
+        n, cal = n - 1, cal - old.calibrated
+    lenient = deviations / (given + scoring.RATER_PRIOR)
+    mean = rating_sum / ratings if ratings else scoring.NEUTRAL
+    expected = mean + (cal - n * mean) / (n + scoring.FIT_PRIOR)
     new = dict(
         **key,
         track=track,
         day=local_day(at, tz),
         overall=overall,
         calibrated=overall - lenient,
-        deviation=overall - await _expected(conn, community, ratee),
+        deviation=overall - expected,
     )
-    await _apply(conn, new, +1)
-    await conn.execute(standing_contrib.insert().values(**new))
+    shares = [(old._mapping, -1)] if old is not None else []
+    await _apply(conn, [*shares, (new, +1)])
+    if old is not None:
+        await conn.execute(
+            standing_contrib.update().where(*(c[k] == v for k, v in key.items())).values(**new)
+        )
+    else:
+        await conn.execute(standing_contrib.insert().values(**new))
+    return old is not None
 
 
-async def _apply(conn, c, sign: int) -> None:
-    """Add (sign +1) or take out (-1) one rating's share of every summary."""
-    community, overall = c["community"], c["overall"]
-    sums = {"ratings": sign, "rating_sum": sign * overall, "calibrated_sum": sign * c["calibrated"]}
-    await _add(conn, community, c["ratee"], c["track"], c["day"], sums)
-    inc = {"ratings": sign, "rating_sum": sign * overall}
-    await _bump(conn, standing_community, [{"community": community}], inc)
-    inc = {"given": sign, "deviation_sum": sign * c["deviation"]}
-    await _bump(conn, rater_leniency, [{"community": community, "rater": c["rater"]}], inc)
+async def _apply(conn, shares: list[tuple[dict, int]]) -> None:
+    """Add (sign +1) or take out (-1) ratings' shares of every summary: one statement per
+    summary table, whatever the number of shares."""
+    periods, community_rows, leniency = [], [], []
+    for c, sign in shares:
+        community, overall = c["community"], c["overall"]
+        sums = {
+            "ratings": sign,
+            "rating_sum": sign * overall,
+            "calibrated_sum": sign * c["calibrated"],
+        }
+        periods += _period_rows(community, c["ratee"], c["track"], c["day"], sums)
+        community_rows.append(
+            {"community": community, "ratings": sign, "rating_sum": sign * overall}
+        )
+        leniency.append({"community": community, "rater": c["rater"], "given": sign,
+                         "deviation_sum": sign * c["deviation"]})  # fmt: skip
+    await _bump_rows(conn, standing_periods, periods, PERIOD_KEYS)
+    await _bump_rows(conn, standing_community, community_rows, ("community",))
+    await _bump_rows(conn, rater_leniency, leniency, ("community", "rater"))
+
+
+async def _community_mean(conn, community: str) -> float:
+    c = standing_community.c
+    row = (
+        await conn.execute(select(c.ratings, c.rating_sum).where(c.community == community))
+    ).first()
+    return row.rating_sum / row.ratings if row and row.ratings else scoring.NEUTRAL
 
 
 async def record_session(

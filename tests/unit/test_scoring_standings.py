@@ -211,3 +211,36 @@ async def test_a_track_without_a_name_is_counted_once(conn):
     await done(conn, "a", track="")
     (line,) = await board(conn)
     assert (line.ratings, line.sessions) == (1, 1)
+
+
+async def _summaries(conn) -> dict:
+    from sqlalchemy import select
+
+    out = {}
+    for table in (standings.standing_periods, standings.standing_community,
+                  standings.rater_leniency, standings.standing_contrib):  # fmt: skip
+        rows = (await conn.execute(select(table))).all()
+        out[table.name] = sorted(
+            tuple(round(v, 9) if isinstance(v, float) else v for v in r) for r in rows
+        )
+    return out
+
+
+async def test_a_replaced_rating_leaves_the_summaries_as_if_only_the_new_one_was_given():
+    """Taking the old share out and putting the new one in, in the same statements, weighs
+    the new rating as if the old had never been given."""
+    results = []
+    for replaced in (True, False):
+        engine = create_async_engine("sqlite+aiosqlite:///:memory:")
+        async with engine.begin() as c:
+            await c.run_sync(schema.metadata.create_all)
+            rng = random.Random(5)
+            for k in range(30):  # a past in which the rater and the ratee took part
+                rater, ratee = rng.choice(["x", "a", "b"]), rng.choice(["y", "c", "d"])
+                await rate(c, rater, ratee, rng.randint(1, 5), days_ago=20 - k / 2, session=k)
+            if replaced:
+                await rate(c, "x", "y", 1.0, session="now", days_ago=0.5)
+            await rate(c, "x", "y", 5.0, session="now", days_ago=0.5)
+            results.append(await _summaries(c))
+        await engine.dispose()
+    assert results[0] == results[1]
