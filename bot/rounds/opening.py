@@ -20,7 +20,9 @@ from bot.sessions.machine import InvalidTransition, SpaceOpened
 
 log = logging.getLogger(__name__)
 
-AT_ONCE = 16  # spaces opened side by side: the platform's limits pace the calls
+# spaces opened side by side: enough to keep a platform's rate busy through its round
+# trips, few enough to leave database connections to commands, timers and sends
+AT_ONCE = 8
 CLAIMED_AHEAD = 32  # openings claimed per statement: a second's work, far inside a lease
 RETRY = timedelta(minutes=5)  # a space the platform refused is tried again after this
 
@@ -70,12 +72,19 @@ class Openings:
                 if self._stopping:
                     return None  # what this replica claimed waits for its lease to run out
                 if not claimed:
-                    claimed.extend(await self.store.claim_openings(self.clock.now(), CLAIMED_AHEAD))
+                    try:
+                        now = self.clock.now()
+                        claimed.extend(await self.store.claim_openings(now, CLAIMED_AHEAD))
+                    except Exception:  # the database is busy or away: the next poll retries
+                        log.exception("could not claim spaces to open; looking again later")
                 return claimed.pop(0) if claimed else None
 
         async def opener() -> None:
             while (next_one := await take()) is not None:
-                await self._open(*next_one, known)
+                try:
+                    await self._open(*next_one, known)
+                except Exception:  # its claim runs out, and a replica tries it again then
+                    log.exception("could not open space %s", next_one[0].subject)
 
         await asyncio.gather(*(opener() for _ in range(AT_ONCE)))
 
