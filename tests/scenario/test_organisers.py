@@ -34,6 +34,18 @@ def test_the_progress_chart_is_a_sensible_png(sessions):
     assert 600 <= w <= 1000 and 400 <= h <= 800 and len(data) < 400_000
 
 
+@pytest.mark.parametrize("count", [0, 1, 12, 13, 14, 52, 104])
+def test_the_weeks_are_labelled_every_few_weeks_from_the_first(count):
+    weeks = [(f"w{i}", 1) for i in range(count)]
+    positions, labels = charts.week_ticks(weeks)
+    assert len(labels) <= charts.MAX_WEEK_LABELS
+    assert labels == [weeks[k][0] for k in positions]
+    if count:
+        assert positions[0] == 0 and count - positions[-1] <= count // charts.MAX_WEEK_LABELS + 1
+    if count <= charts.MAX_WEEK_LABELS:
+        assert positions == list(range(count)), "a few weeks: every one labelled"
+
+
 async def _play_round(app, clock, absent: set[str] = frozenset()):
     """Everyone but ``absent`` comes; sessions run on the clock; interviewers react 4."""
     await start_round(app)
