@@ -132,6 +132,10 @@ async def fresh_copy(server: str, members: int) -> str:
             await conn.execute(f"ALTER DATABASE {template}_part RENAME TO {template}")
             print(f"  built the {members:,}-member community in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
+        # a replica killed by the run before leaves its connection until the server notices
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", RUN
+        )
         await conn.execute(f"DROP DATABASE IF EXISTS {RUN}")
         await conn.execute(f"CREATE DATABASE {RUN} TEMPLATE {template}")
     finally:
@@ -251,6 +255,16 @@ async def load(server: str, members: int, replicas: int, rate: float, seconds: f
 
 async def main(args) -> dict:
     out: dict = {}
+    if "opening" in args.parts:
+        await _opening(args, out)
+    if "timers" in args.parts:
+        await _timers(args, out)
+    if "load" in args.parts:
+        await _load(args, out)
+    return out
+
+
+async def _opening(args, out: dict) -> None:
     print(f"Opening a {args.members:,}-member round; platform: 50 requests/s, answers "
           "after 50 ms", flush=True)  # fmt: skip
     for replicas, kill_at in ((1, None), (3, None), (3, args.kill_at)):
@@ -258,12 +272,18 @@ async def main(args) -> dict:
         key = f"open_{replicas}" + ("_opener_killed" if kill_at else "")
         out[key] = figures
         print(f"  {key}: {figures}", flush=True)
+
+
+async def _timers(args, out: dict) -> None:
     print("Timer lag: intros of one minute ending as the spaces open; a free platform")
     for replicas in (1, 3):
         figures = await opening(args.server, args.members, replicas, None, None, True)
         out[f"timers_{replicas}"] = figures
         out[f"timer_lag_p99_ms_{replicas}"] = figures["timer_lag_p99_ms"]
         print(f"  {replicas} replica(s): {figures}", flush=True)
+
+
+async def _load(args, out: dict) -> None:
     print("Open-loop mix, PostgreSQL", flush=True)
     for replicas in (1, 3):
         runs = []
@@ -274,7 +294,6 @@ async def main(args) -> dict:
         out[f"load_{replicas}"] = runs
         held = [x["rate"] for x in runs if x["p99_ms"] <= 50 and x["answered_share"] == 1.0]
         out[f"max_rate_p99_50ms_{replicas}"] = max(held, default=0)
-    return out
 
 
 if __name__ == "__main__":
@@ -286,6 +305,8 @@ if __name__ == "__main__":
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")],
                         default=[50.0, 100.0, 200.0])  # fmt: skip
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--parts", type=lambda s: s.split(","), default=["opening", "timers", "load"],
+                        help="which to run: opening, timers, load (comma-separated)")  # fmt: skip
     args = parser.parse_args()
     started = time.perf_counter()
     figures = asyncio.run(main(args))

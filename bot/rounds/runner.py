@@ -232,7 +232,13 @@ class Rounds:
 
     async def _session_ended(self, s: Session) -> None:
         rnd = await self.store.get_round(s.round_id)
-        if rnd is not None and rnd.status == "running":
+        # the round's last session to end closes it: the others ask the index, not read
+        # thousands of sessions each
+        if (
+            rnd is not None
+            and rnd.status == "running"
+            and not await self.store.round_has_live_sessions(rnd.id)
+        ):
             await self._close_if_finished(rnd, await self.store.round_sessions(rnd.id))
 
     async def _close_if_finished(self, rnd: Round, sessions: list[Session]) -> bool:

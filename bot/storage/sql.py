@@ -224,6 +224,14 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
         async with self._read() as conn:
             return [codec.session_from_row(r._mapping) for r in (await conn.execute(q)).all()]
 
+    async def round_has_live_sessions(self, round_id: str) -> bool:
+        sc = t.sessions.c
+        q = select(sc.id).where(
+            sc.round_id == round_id, sc.phase.not_in([p.value for p in Phase if p.terminal])
+        )
+        async with self._read() as conn:
+            return (await conn.execute(q.limit(1))).first() is not None
+
     async def round_sessions(self, round_id: str) -> list[Session]:
         async with self._read() as conn:
             rows = (

@@ -62,3 +62,32 @@ async def test_members_paired_on_demand_while_a_round_is_paired_sit_it_out(app):
     told = set(rnd.unplaced)
     assert told and all(rnd.unplaced[m] == PARTNER_TAKEN for m in told)
     assert in_round | told | {"ann", "bob"} == set(names)
+
+
+async def test_a_session_ending_reads_whether_its_round_is_done_not_the_whole_round(app, clock):
+    """Every session of a 10,000-member round ending (its intro's no-show) used to read all
+    5,000 sessions of the round to see whether it was the last: 2 timers a second
+    (bench/replicas.py). Now the last one reads the round, once."""
+    from tests.conftest import advance
+
+    await join(app, *MEMBERS[:6])
+    await start_round(app)
+    rnd = await app.store.latest_round("console:demo")
+    first, *others = await app.store.round_sessions(rnd.id)
+    from bot import commands as c
+
+    for m in first.members:  # this pair comes; the other two pairs do not
+        await app.service.handle(c.ConfirmReady(actor=m))
+    reads = []
+    original = app.store.round_sessions
+
+    async def counted(round_id):
+        reads.append(round_id)
+        return await original(round_id)
+
+    app.store.round_sessions = counted
+    await advance(app, clock, 11)  # the intros end: two sessions end as no-shows
+    ended = [await app.store.get_session(s.id) for s in others]
+    assert all(s.phase.terminal for s in ended)
+    assert reads == [], "a round with a live session is not read whole"
+    assert (await app.store.get_round(rnd.id)).status == "running"
