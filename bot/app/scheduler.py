@@ -33,6 +33,7 @@ class Scheduler:
         self.store, self.clock, self._dispatch = store, clock, dispatch
         self._aps = AsyncIOScheduler(timezone=UTC) if alarms else None
         self._running = asyncio.Lock()
+        self._again = False  # an alarm rang while a pass was running: it looks once more
         self._stopping = False
 
     async def start(self) -> None:
@@ -65,11 +66,19 @@ class Scheduler:
         ran = 0
         if self._stopping:
             return 0  # stopping: what is due runs at the next start
+        if self._running.locked():
+            # the pass running now takes this alarm's timers too: thousands of alarms due
+            # together are one pass, not thousands of passes queued behind each other
+            self._again = True
+            return 0
         async with self._running:
             while not self._stopping:
+                self._again = False
                 # on PostgreSQL each due timer is claimed by one replica (SKIP LOCKED, a lease)
                 due = await self.store.claim_due_timers(self.clock.now())
                 if not due:
+                    if self._again:
+                        continue  # an alarm rang while we looked: look once more
                     return ran
                 # one subject's timers in order; different sessions' side by side, so a
                 # burst of due timers is not run at the pace of each one's posts
