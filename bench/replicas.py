@@ -236,7 +236,8 @@ async def load(server: str, members: int, replicas: int, rate: float, seconds: f
                 "--first", str(200 * i), "--members", str(members))
         for i in range(replicas)
     ]  # fmt: skip
-    await asyncio.gather(*(b.start() for b in bots))
+    for b in bots:  # one after the other: each pairs its own members for ratings first
+        await b.start()
     runs = await asyncio.gather(*(b.tell("go") for b in bots))
     for b in bots:
         await b.stop()

@@ -9,6 +9,7 @@ status, stats, the leaderboard), then joins and ratings, a few ``now``.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 
@@ -57,6 +58,8 @@ class Workload:
                 reply = await self.app.service.handle(c.PairNow(actor=who))
                 assert not reply.error, reply.text
             sid = await self.app.store.live_session_id(a)
+            if sid is None:
+                continue  # someone else's `now` took a's partner: no session to rate
             for who in (a, b):
                 await self.app.service.handle(c.ConfirmReady(actor=who, session_id=sid))
             s = await self.app.store.get_session(sid)
@@ -81,15 +84,16 @@ class Workload:
         from bot.storage import schema as t
 
         ml = t.message_links.c
-        async with self.app.store._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(ml.platform, ml.workspace, ml.channel, ml.message_id).where(
-                        ml.session_id == session_id, ml.purpose == "feedback"
-                    )
-                )
-            ).first()
-        return MessageRef(*row)
+        q = select(ml.platform, ml.workspace, ml.channel, ml.message_id).where(
+            ml.session_id == session_id, ml.purpose == "feedback"
+        )
+        for _ in range(200):  # with replicas, another may be the one sending the post
+            async with self.app.store._engine.connect() as conn:
+                row = (await conn.execute(q)).first()
+            if row is not None:
+                return MessageRef(*row)
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"no feedback post for {session_id}")
 
     def anyone(self) -> UserRef:
         return user(self.rng.randrange(self.members))
