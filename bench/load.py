@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import resource
 import shutil
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import community  # noqa: E402
 from bench.chat import BenchChat  # noqa: E402
-from bench.openloop import LagMonitor, open_loop, pct  # noqa: E402
+from bench.openloop import LagMonitor, open_loop, pct, run_and_report  # noqa: E402
 from bench.workload import MIX, Workload  # noqa: E402
 from bot import commands as c  # noqa: E402
 from bot.app.bootstrap import build  # noqa: E402
@@ -347,9 +346,4 @@ if __name__ == "__main__":
     parser.add_argument("--during-rate", type=float, default=100.0)
     args = parser.parse_args()
     Path(args.cache).mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    figures = asyncio.run(main(args))
-    figures["total_s"] = round(time.perf_counter() - started)
-    print(json.dumps({k: v for k, v in figures.items() if not isinstance(v, dict | list)}))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+    run_and_report(main, args)

@@ -4,6 +4,7 @@ as members' clicks do; each latency runs from the moment the command arrived."""
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import time
 from collections.abc import Callable
@@ -101,6 +102,17 @@ class LagMonitor:
 
     def p99(self) -> float:
         return pct(self.samples, 99)
+
+
+def run_and_report(main, args) -> None:
+    """Run a benchmark's ``main(args)``; print its top-level figures as one JSON line, and
+    write them all to ``args.json`` when given."""
+    started = time.perf_counter()
+    figures = asyncio.run(main(args))
+    figures["total_s"] = round(time.perf_counter() - started)
+    print(json.dumps({k: v for k, v in figures.items() if not isinstance(v, dict | list)}))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
 
 
 def median(values: list[float]) -> float:

@@ -38,7 +38,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench import community  # noqa: E402
 from bench.chat import Pace  # noqa: E402
-from bench.openloop import pct  # noqa: E402
+from bench.openloop import pct, run_and_report  # noqa: E402
 from bot.model import CommunityConfig  # noqa: E402
 from bot.questions.packs import load_bank  # noqa: E402
 from bot.questions.shipped import REPO_QUESTIONS  # noqa: E402
@@ -309,9 +309,4 @@ if __name__ == "__main__":
     parser.add_argument("--parts", type=lambda s: s.split(","), default=["opening", "timers", "load"],
                         help="which to run: opening, timers, load (comma-separated)")  # fmt: skip
     args = parser.parse_args()
-    started = time.perf_counter()
-    figures = asyncio.run(main(args))
-    figures["total_s"] = round(time.perf_counter() - started)
-    print(json.dumps({k: v for k, v in figures.items() if not isinstance(v, dict | list)}))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+    run_and_report(main, args)
