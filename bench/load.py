@@ -280,7 +280,7 @@ async def main(args) -> dict:
     print("  open loop, SQLite, the mix without stats:", flush=True)
     no_stats = {k: v for k, v in MIX.items() if k != "stats"}
     out["open_loop_sqlite_no_stats"] = await load_rates(
-        app, 10_000, RATES, args.seconds, no_stats, first=300
+        app, 10_000, RATES, args.seconds, no_stats, first=400
     )
     out["max_rate_p99_50ms_sqlite_no_stats"] = max_rate(out["open_loop_sqlite_no_stats"])
     await app.stop()
