@@ -209,7 +209,7 @@ class Rounds:
         before a crash, and open what waits to be opened, failed ones too (in the background:
         a round of thousands takes minutes; ``openings.running`` are its openers)."""
         for rnd in await self.store.running_rounds():
-            await self._close_if_finished(rnd, await self.store.round_sessions(rnd.id))
+            await self._close_if_done(rnd)
         await self.store.retry_openings(self.clock.now())
         self.openings.wake()
 
@@ -232,22 +232,16 @@ class Rounds:
 
     async def _session_ended(self, s: Session) -> None:
         rnd = await self.store.get_round(s.round_id)
-        # the round's last session to end closes it: the others ask the index, not read
-        # thousands of sessions each
-        if (
-            rnd is not None
-            and rnd.status == "running"
-            and not await self.store.round_has_live_sessions(rnd.id)
-        ):
-            await self._close_if_finished(rnd, await self.store.round_sessions(rnd.id))
+        if rnd is not None and rnd.status == "running":
+            await self._close_if_done(rnd)
 
-    async def _close_if_finished(self, rnd: Round, sessions: list[Session]) -> bool:
-        if all(s.phase.terminal for s in sessions):
+    async def _close_if_done(self, rnd: Round) -> None:
+        """The round's last session has ended: the round is done. One indexed look, not a
+        read of its thousands of sessions (each session's end, and every start, asks)."""
+        if not await self.store.round_has_live_sessions(rnd.id):
             await self.store.set_round_status(rnd.id, "done")
             if self.on_done is not None:
                 await self.on_done(rnd)
-            return True
-        return False
 
 
 def _unplaced_message(reason: str) -> OutMessage:

@@ -202,7 +202,7 @@ async def record_rating(
         ratings, rating_sum = ratings - 1, rating_sum - old.overall
         n, cal = n - 1, cal - old.calibrated
     lenient = deviations / (given + scoring.RATER_PRIOR)
-    mean = rating_sum / ratings if ratings else scoring.NEUTRAL
+    mean = _mean(ratings, rating_sum)
     expected = mean + (cal - n * mean) / (n + scoring.FIT_PRIOR)
     new = dict(
         **key,
@@ -250,7 +250,11 @@ async def _community_mean(conn, community: str) -> float:
     row = (
         await conn.execute(select(c.ratings, c.rating_sum).where(c.community == community))
     ).first()
-    return row.rating_sum / row.ratings if row and row.ratings else scoring.NEUTRAL
+    return _mean(row.ratings, row.rating_sum) if row else scoring.NEUTRAL
+
+
+def _mean(ratings: int, rating_sum: float) -> float:
+    return rating_sum / ratings if ratings else scoring.NEUTRAL
 
 
 async def record_session(
