@@ -201,6 +201,7 @@ class Demo:
         self.console.rule(f"{self.people[1].name}'s status and progress")
         await self.say(self.people[1], "status")
         await self.say(self.people[1], "stats")
+        await self.app.service.charts.settle()  # the chart follows the numbers
         self.console.rule("the organisers' round report, now that the rematch is over too")
         await self.say(self.people[0], "round report", admin=True)
 

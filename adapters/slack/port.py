@@ -152,21 +152,22 @@ class SlackChat:
         key: str | None = None,
         resend: bool = False,
     ) -> None:
-        try:
-            await self.client.chat_postEphemeral(
-                channel=space.id,
-                user=user.id,
-                text=render.fallback_text(msg),
-                blocks=render.blocks(msg),
-            )
-            return
-        except SlackApiError as exc:
-            log.warning(
-                "ephemeral message to %s in %s refused (%s); sending a DM",
-                user.id,
-                space.id,
-                _error(exc),
-            )
+        if not msg.files:  # an ephemeral message cannot carry files: those go to the DM
+            try:
+                await self.client.chat_postEphemeral(
+                    channel=space.id,
+                    user=user.id,
+                    text=render.fallback_text(msg),
+                    blocks=render.blocks(msg),
+                )
+                return
+            except SlackApiError as exc:
+                log.warning(
+                    "ephemeral message to %s in %s refused (%s); sending a DM",
+                    user.id,
+                    space.id,
+                    _error(exc),
+                )
         try:
             await self.send(user, msg, key=key, resend=resend)
             return

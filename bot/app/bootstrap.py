@@ -127,7 +127,10 @@ class App:
         try:
             await asyncio.wait_for(
                 asyncio.gather(
-                    self.service.idle.wait(), self.scheduler.stop(), self.rounds.openings.stop()
+                    self.service.idle.wait(),
+                    self.scheduler.stop(),
+                    self.rounds.openings.stop(),
+                    self.service.charts.settle(),
                 ),
                 grace,
             )

@@ -18,15 +18,15 @@ from bot import commands as c
 from bot import logs, validation
 from bot.app.admin import CommunityAdmin
 from bot.app.booking import BookingDesk
+from bot.app.followups import ChartFollowUps
 from bot.app.membership import Membership
 from bot.app.roster import Roster
 from bot.app.status import MemberStatus
 from bot.app.your_data import YourData
 from bot.commands import BadInput
 from bot.help_text import help_message
-from bot.messages import Attachment, Reply
+from bot.messages import Reply
 from bot.model import Phase
-from bot.ratings import charts
 from bot.ratings.boards import Boards
 from bot.ratings.collect import Ratings
 from bot.ratings.history import history_message
@@ -93,6 +93,7 @@ class Service:
         self.members = Membership(practice, rounds)
         self.booking = BookingDesk(practice)
         self.data = YourData(practice, self._organiser)
+        self.charts = ChartFollowUps(practice.chat, draw)
 
     async def handle(self, cmd: c.Command) -> Reply:
         """Never raises: every failure comes back as an error Reply, so adapters need no guard."""
@@ -275,8 +276,8 @@ class Service:
             raise BadInput(f"{member.name} keeps their stats private")
         cfg = await self.store.get_config(cmd.actor.community)
         msg, data = await self.boards.stats(cfg, who, member.name, self.bank.dimension_names())
-        png = await self.draw(charts.progress, *data)
-        return Reply(message=replace(msg, files=(Attachment("progress.png", png),)))
+        follows = self.charts.progress(cmd.actor, cmd.channel, msg.title, data)
+        return Reply(message=replace(msg, text=follows))
 
     async def show_history(self, cmd: c.ShowHistory) -> Reply:
         member = await self.store.get_member(cmd.actor)

@@ -89,15 +89,21 @@ async def test_stats_in_plain_words_with_a_chart_and_no_rank_before_a_session(ap
     fields = dict(before.fields)
     assert "Place on the all-time board" not in fields
     assert fields["Average score"] == "no ratings yet"
-    assert [f.name for f in before.files] == ["progress.png"]
+    assert before.text == "Your progress chart follows in a private message." and not before.files
+    await app.service.charts.settle()
+    assert [f.name for f in app.chat.last("stats").msg.files] == ["progress.png"]
     await _play_round(app, clock)
     after = (await app.service.handle(c.ShowStats(actor=user("ann")))).message
+    await app.service.charts.settle()
+    chart = app.chat.last("stats")
+    assert chart.msg.title == "Progress of Ann" and chart.visible_to("ann")
+    assert not chart.visible_to("bob")
     fields = dict(after.fields)
     assert fields["Place on the all-time board"] in ("#1", "#2")
     assert fields["Average score"] == "4.0 of 5 from 1 rating"
     assert fields["Attendance"] == "came to 1 of 1 session"
     assert not any("+0.00" in v or "alibrated" in v for v in fields.values())
-    png_size(after.files[0].data)
+    png_size(chart.msg.files[0].data)
 
 
 async def test_privacy_hides_from_the_board_and_keeps_stats_private(app, clock):

@@ -152,9 +152,12 @@ async def test_a_whole_round(harness: Harness) -> None:
     stats = await fake.answered(await fake.slash(alice, "stats", member=bob))
     (embed,) = stats.messages[0]["embeds"]
     assert "bob" in embed["title"] and embed["fields"] and stats.ephemeral
-    # the progress chart rides along as an attachment, shown inside the embed
-    assert [a["filename"] for a in stats.messages[0]["attachments"]] == ["progress.png"]
-    assert embed["image"]["url"] == "attachment://progress.png"
+    # the numbers come at once; the progress chart follows in a DM, shown inside an embed
+    assert "chart follows in a private message" in text_of(stats.messages[0])
+    await h.app.service.charts.settle()
+    chart = fake.dms_to(alice)[-1]
+    assert [a["filename"] for a in chart["attachments"]] == ["progress.png"]
+    assert chart["embeds"][0]["image"]["url"] == "attachment://progress.png"
     assert all(r["elapsed"] < 3.0 for r in fake.interaction_responses)
     assert not [m for m in fake.messages.values() if "{deadline}" in text_of(m)]
     assert all(custom_ids(m) == [] or m["components"] for m in fake.messages.values())

@@ -256,7 +256,8 @@ async def test_stats_resolves_an_escaped_mention(http: Harness) -> None:
     await http.mock("UBOB", "join")
     assert "Progress of Bob" in await http.mock("UADA", "stats <@UBOB|bob>")
     assert "unknown member" in await http.mock("UADA", "stats @bob")
-    # the chart cannot ride on a private answer: it is uploaded to the asker's DM
+    # the chart follows the numbers; a private message cannot carry it: it goes to the DM
+    await http.core.service.charts.settle()
     (chart,) = http.fake.uploads.values()
     assert chart["filename"] == "progress.png" and chart["data"].startswith(b"\x89PNG")
     assert http.fake.conversations[chart["channel"]].is_im
