@@ -49,7 +49,9 @@ class ChartFollowUps:
     async def _send(self, to: UserRef, space: ChannelRef | None, title: str, data) -> None:
         try:
             png = await self.draw(charts.progress, *data)
-            msg = OutMessage(text="", kind="stats", title=title, files=(Attachment("progress.png", png),))
+            msg = OutMessage(
+                text="", kind="stats", title=title, files=(Attachment("progress.png", png),)
+            )
             if space is None:
                 await self.chat.send(to, msg)
             else:

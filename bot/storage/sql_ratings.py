@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from sqlalchemy import func, or_, select
 
 from bot.model import (
@@ -10,6 +12,7 @@ from bot.model import (
 )
 from bot.storage import codec, standings
 from bot.storage import schema as t
+from bot.storage.ranks import Ranks
 from bot.storage.sql_engine import SqlEngine
 
 
@@ -174,10 +177,16 @@ class RatingStore(SqlEngine):
             )
 
     async def standing_of(self, community: str, member: str, *, now, tz):
+        """The member's line of the all-time board; where the others stand may be a minute
+        old (``ranks``)."""
         async with self._read() as conn:
-            return await standings.standing_of(
+            return await self._ranks.standing_of(
                 conn, community, member, period="all", track=None, now=now, tz=tz
             )
+
+    @cached_property
+    def _ranks(self) -> Ranks:
+        return Ranks()
 
     async def rebuild_standings(self, community: str, tz: str) -> None:
         """Recompute the summaries exactly, e.g. after the community's timezone changed."""

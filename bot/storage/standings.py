@@ -300,45 +300,22 @@ async def leaderboard(
     keeps the first rows only (ranks stay true: the order is total)."""
     from bot.storage import schema as t  # the core's tables: read only here
 
-    q, score = await _board(conn, community, period, track, now, tz)
+    q, score = await board_query(conn, community, period, track, now, tz)
     m = t.members.c
     hidden = select(m.user_id).where(m.community == community, m.hide_from_board.is_(True))
     q = q.where(standing_periods.c.member.not_in(hidden))
     q = q.order_by(score.desc(), standing_periods.c.member)
     if limit is not None:
         q = q.limit(limit)
-    return [_standing(row, k) for k, row in enumerate((await conn.execute(q)).all(), start=1)]
+    return [line(row, k) for k, row in enumerate((await conn.execute(q)).all(), start=1)]
 
 
-async def standing_of(
-    conn: AsyncConnection,
-    community: str,
-    member: str,
-    *,
-    period: str,
-    track: str | None,
-    now: datetime,
-    tz: str,
-) -> Standing | None:
-    """One member's line of the board, rank included, without reading the board."""
-    q, score = await _board(conn, community, period, track, now, tz)
-    p = standing_periods.c
-    row = (await conn.execute(q.where(p.member == member))).first()
-    if row is None:
-        return None
-    mine = row[4]
-    ahead = q.with_only_columns(func.count()).where(
-        (score > mine) | ((score == mine) & (p.member < member))
-    )
-    return _standing(row, 1 + (await conn.execute(ahead)).scalar_one())
-
-
-def _standing(row, rank: int) -> Standing:
+def line(row, rank: int) -> Standing:
     member, got, raw, done, score, streak = row
     return Standing(member, rank, float(score), raw / got if got else None, got, done, int(streak))
 
 
-async def _board(conn, community, period, track, now, tz):
+async def board_query(conn, community, period, track, now, tz):
     """The board's rows and score expression: the score of ``bot.ratings.scoring``, computed
     where the rows are so only the rows asked for travel."""
     start = period_start(period, now, tz)

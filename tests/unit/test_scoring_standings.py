@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.ratings import scoring
-from bot.storage import schema, standings
+from bot.storage import ranks, schema, standings
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday
 COMMUNITY = "discord:1"
@@ -178,14 +178,49 @@ async def test_one_members_line_matches_the_board(conn):
     for period in ("week", "month", "all"):
         full = await board(conn, period)
         for line in full:
-            got = await standings.standing_of(
+            got = await ranks.standing_of(
                 conn, COMMUNITY, line.member, period=period, track=None, now=NOW, tz="UTC"
             )
             assert got == line
-    missing = await standings.standing_of(
+    missing = await ranks.standing_of(
         conn, COMMUNITY, "nobody", period="all", track=None, now=NOW, tz="UTC"
     )
     assert missing is None
+
+
+async def test_kept_ranks_match_the_board_and_follow_it_within_a_minute(conn):
+    rng = random.Random(3)
+    members = [f"m{k}" for k in range(15)]
+    for n in range(80):
+        a, b = rng.sample(members, 2)
+        await rate(conn, a, b, float(rng.randint(1, 5)), session=f"s{n}")
+        await done(conn, b)
+    kept = ranks.Ranks()
+
+    async def line(member, now=NOW):
+        return await kept.standing_of(
+            conn, COMMUNITY, member, period="all", track=None, now=now, tz="UTC"
+        )
+
+    assert [await line(st.member) for st in await board(conn)] == await board(conn)
+    # the last of the board is rated top marks many times: their own line shows it at once,
+    # and the others' places, kept for a minute, still give them a true place among them
+    before = await board(conn)
+    last = before[-1].member
+    for k in range(6):
+        await rate(conn, f"fan{k}", last, 5.0, session=f"up{k}")
+    fresh = {st.member: st for st in await board(conn)}
+    mine = await line(last)
+    assert (mine.score, mine.ratings) == (fresh[last].score, fresh[last].ratings)
+    ahead = [
+        st for st in before if st.member != last and (-st.score, st.member) < (-mine.score, last)
+    ]
+    assert mine.rank == 1 + len(ahead) < len(before)
+    # a minute on, the board is read again: every rank is exact
+    later = NOW + ranks.FRESH
+    now_board = await board(conn, now=later)
+    assert [await line(st.member, later) for st in now_board] == now_board
+    assert await line("nobody") is None
 
 
 async def test_the_board_query_rounds_numerics_on_postgresql():
@@ -201,7 +236,7 @@ async def test_the_board_query_rounds_numerics_on_postgresql():
 
             return Empty()
 
-    q, _ = await standings._board(Conn(), COMMUNITY, "all", None, NOW, "UTC")
+    q, _ = await standings.board_query(Conn(), COMMUNITY, "all", None, NOW, "UTC")
     sql = str(q.compile(dialect=postgresql.dialect()))
     assert "round(CAST(" in sql and "AS NUMERIC), " in sql
 
