@@ -129,12 +129,13 @@ class Service:
                     "server admins, or the role set with /mock config organiser="
                 )
             remembered = cmd.event_id and not isinstance(cmd, c.READS)
-            if remembered and await self.store.seen_event(community, cmd.event_id):
-                return Reply(text="already handled", duplicate=True)
             remember = (community, cmd.event_id, self.clock.now()) if remembered else None
             for _ in range(ATTEMPTS):
                 try:
                     async with self.store.unit_of_work(remember):
+                        # a replay is told apart on the unit's own connection, before any work
+                        if remembered and await self.store.seen_event(community, cmd.event_id):
+                            raise AlreadyHandled(cmd.event_id)
                         return await self._dispatch(cmd)
                 except Conflict as exc:
                     log.info(

@@ -33,6 +33,7 @@ POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps a
 # a round with more pairs opens after the answer, so the command (or the weekly timer) is
 # not held for minutes
 OPEN_INLINE = 25
+BUILT_BETWEEN_YIELDS = 100  # sessions built (questions chosen) before the loop looks around
 PARTNER_TAKEN = (
     "your partner started a session on demand just as this round began: /mock now finds you another"
 )
@@ -96,9 +97,14 @@ class Rounds:
         round_id = round_id or f"{kind[0]}{now:%y%m%d%H%M}{uuid.uuid4().hex[:8]}"
         pairing = await self._pair(cfg, members, seed, now, kind)
         by_id = {m.user.id: m for m in members}
+        placed = [x for group in pairing.groups for x in group.members]
+        answered = await self.store.answered_by(cfg.community, placed)  # one read, not one a pair
         built, tracks = [], {}
         for i, group in enumerate(pairing.groups):
-            s = await self._session(cfg, round_id, i, [by_id[x] for x in group.members], seed, now)
+            if i and not i % BUILT_BETWEEN_YIELDS:
+                await asyncio.sleep(0)  # thousands of sessions: let commands in between
+            seen = set().union(*(answered.get(x, ()) for x in group.members))
+            s = self._session(cfg, round_id, i, [by_id[x] for x in group.members], seen, seed, now)
             built.append(s)
             tracks[s.id] = by_id[group.members[0]].track
         unplaced = {u.id: u.reason for u in pairing.unplaced}
@@ -174,9 +180,9 @@ class Rounds:
                     unplaced[m.id] = PARTNER_TAKEN
         return kept
 
-    async def _session(self, cfg, round_id, index, group: list[Member], seed, now) -> Session:
+    def _session(self, cfg, round_id, index, group: list[Member], seen, seed, now) -> Session:
+        """``seen``: the questions any of ``group`` has answered."""
         users = tuple(m.user for m in group)
-        seen = await self.store.answered_questions(cfg.community, [u.id for u in users])
         turns = []
         for turn, interviewer in enumerate(group):
             candidate = group[(turn + 1) % len(group)]

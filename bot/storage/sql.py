@@ -26,7 +26,7 @@ from bot.storage import codec, standings
 from bot.storage import schema as t
 from bot.storage.sql_attendance import AttendanceStore
 from bot.storage.sql_data import DataStore
-from bot.storage.sql_engine import among
+from bot.storage.sql_engine import IDS_IN_QUERY, among
 from bot.storage.sql_ratings import RatingStore
 from bot.storage.sql_replicas import ReplicaStore
 from bot.storage.sql_rounds import RoundStore
@@ -39,6 +39,9 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
     # --- community configuration ------------------------------------------------
 
     async def get_config(self, community: str) -> CommunityConfig:
+        unit = self._unit()
+        if unit is not None and community in unit.configs:
+            return unit.configs[community]
         async with self._read() as conn:
             row = (
                 await conn.execute(
@@ -46,13 +49,20 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
                 )
             ).first()
         if row:
-            return codec.config_from_json(community, row[0])
-        return CommunityConfig(community, meet=self.meet_default)
+            cfg = codec.config_from_json(community, row[0])
+        else:
+            cfg = CommunityConfig(community, meet=self.meet_default)
+        if unit is not None:
+            unit.configs[community] = cfg
+        return cfg
 
     async def save_config(self, cfg: CommunityConfig) -> None:
         values = {"community": cfg.community, "config": codec.config_to_json(cfg)}
         async with self._write() as conn:
             await conn.execute(self._upsert(t.communities, values, ["community"]))
+        unit = self._unit()
+        if unit is not None:
+            unit.configs.pop(cfg.community, None)  # read back as stored
 
     # --- members ----------------------------------------------------------------
 
@@ -331,6 +341,24 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
         async with self._read() as conn:
             rows = await conn.execute(q)
             return [(r.a, r.b, r.at) for r in rows if keep is None or (r.a in keep and r.b in keep)]
+
+    async def answered_by(self, community: str, user_ids: Iterable[str]) -> dict[str, set[str]]:
+        """The questions each of ``user_ids`` has answered: a weekly round's members in a
+        few reads, each short enough to leave the loop to the commands between them."""
+        a = t.answered.c
+        ids = list(user_ids)
+        out: dict[str, set[str]] = {}
+        async with self._read() as conn:
+            for start in range(0, len(ids), IDS_IN_QUERY):
+                rows = await conn.execute(
+                    select(a.user_id, a.question_id).where(
+                        a.community == community,
+                        a.user_id.in_(ids[start : start + IDS_IN_QUERY]),
+                    )
+                )
+                for user_id, question_id in rows:
+                    out.setdefault(user_id, set()).add(question_id)
+        return out
 
     async def answered_questions(self, community: str, user_ids: Iterable[str]) -> set[str]:
         a = t.answered.c

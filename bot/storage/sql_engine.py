@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -79,6 +80,10 @@ class _Unit:
     after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     at_end: list[Callable[[], None]] = field(default_factory=list)
     ended: bool = False
+    # communities' settings read in this unit: a command asks several times (each part
+    # that needs a setting), and only save_config changes them
+    configs: dict[str, object] = field(default_factory=dict)
+    writing: bool = False  # holds the store's writer (SQLite): released at its end
 
 
 # the unit of work the running task is inside, if any; each asyncio task has its own
@@ -139,8 +144,15 @@ class SqlEngine:
                 _check_sqlite_path(Path(path))
         self._engine = create_async_engine(url, pool_timeout=wait)
         self._dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
+        self._wait = wait
+        # SQLite has one writer. Left to itself, a writer that finds it taken sleeps and
+        # looks again (up to 100 ms a time, whoever looks first wins), so under load some
+        # writes waited over a second behind others that came later. Writers of this
+        # process queue here instead, in order, each let in the moment the last commits.
+        self._writer: asyncio.Lock | None = None
         if self._dialect == "sqlite":
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
+            self._writer = asyncio.Lock()
 
     async def migrate(self) -> int:
         """Bring the schema up to date; StorageUnavailable (one line) if the database cannot
@@ -195,10 +207,31 @@ class SqlEngine:
         """A connection to write on: the unit of work's, else a transaction of its own."""
         unit = self._unit()
         if unit is not None:
+            await self._hold_writer(unit)
             yield unit.conn
             return
-        async with self._engine.begin() as conn:
-            yield conn
+        if self._writer is None:
+            async with self._engine.begin() as conn:
+                yield conn
+            return
+        await self._take_writer()
+        try:
+            async with self._engine.begin() as conn:
+                yield conn
+        finally:
+            self._writer.release()
+
+    async def _take_writer(self) -> None:
+        try:
+            await asyncio.wait_for(self._writer.acquire(), self._wait)
+        except TimeoutError:
+            raise Busy("the database's writer stayed taken") from None
+
+    async def _hold_writer(self, unit: _Unit) -> None:
+        """A unit takes the writer at its first write and keeps it to its commit."""
+        if self._writer is not None and not unit.writing:
+            await self._take_writer()
+            unit.writing = True
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -233,11 +266,15 @@ class SqlEngine:
             try:
                 async with conn.begin():
                     yield
-                    if remember is not None and not await self._remember(conn, *remember):
-                        raise AlreadyHandled(remember[1])
+                    if remember is not None:
+                        await self._hold_writer(unit)
+                        if not await self._remember(conn, *remember):
+                            raise AlreadyHandled(remember[1])
             finally:
                 unit.ended = True
                 _current.reset(token)
+                if unit.writing:
+                    self._writer.release()
                 for release in reversed(unit.at_end):
                     release()
         for job in unit.after_commit:
