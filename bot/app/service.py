@@ -10,6 +10,7 @@ what the other committed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import replace
@@ -65,6 +66,7 @@ def _outcome(reply: Reply | None) -> str:
 
 ATTEMPTS = 3  # a command that keeps losing races this often is answered "try again"
 BUSY = "mockround is busy right now: please try again in a moment"
+YIELD_AT_MOST = 0.1  # seconds background work waits for commands to finish
 ANSWER_MAX = 400  # an error answer is one line; what was typed is quoted short inside it
 
 
@@ -114,6 +116,14 @@ class Service:
             self._inflight -= 1
             if not self._inflight:
                 self.idle.set()
+
+    async def quiet(self, longest: float = YIELD_AT_MOST) -> None:
+        """Wait until no command is in flight, ``longest`` seconds at most: background work
+        (opening a big round's spaces) lets members' commands go first, without being
+        held back for good by a steady stream of them."""
+        if self._inflight:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.idle.wait(), longest)
 
     def _count(self, cmd: c.Command, outcome: str, seconds: float) -> None:
         if self.metrics is not None:

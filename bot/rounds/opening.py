@@ -27,6 +27,10 @@ CLAIMED_AHEAD = 32  # openings claimed per statement: a second's work, far insid
 RETRY = timedelta(minutes=5)  # a space the platform refused is tried again after this
 
 
+async def _no_wait() -> None:
+    return None
+
+
 class Openings:
     def __init__(self, practice: Practice) -> None:
         self.practice = practice
@@ -35,6 +39,9 @@ class Openings:
         self.running: set[asyncio.Task] = set()  # this replica's openers, at most one set
         self._again = False  # woken while the openers were finishing: they look once more
         self._stopping = False
+        # awaited before each space of a big round: the composition root lets members'
+        # commands go first (a round of thousands would otherwise fill the loop for minutes)
+        self.make_way = _no_wait
 
     async def in_order(self, round_id: str, count: int) -> None:
         """A small round's spaces, one after the other: its posts come in the pairs' order."""
@@ -81,6 +88,7 @@ class Openings:
 
         async def opener() -> None:
             while (next_one := await take()) is not None:
+                await self.make_way()
                 try:
                     await self._open(*next_one, known)
                 except Exception:  # its claim runs out, and a replica tries it again then
@@ -109,6 +117,7 @@ class Openings:
                 _where(rnd, cfg), s.members, title, reopening=tried
             )
             opened = await self._opened(cfg, s, rnd, space, title, tried)
+            await self.make_way()  # and again before taking the writer
             async with self.store.unit_of_work():  # the space and the retirement together
                 await self.practice.apply(s.id, opened)
                 await self.store.claim_timer(opening.id, self.clock.now())

@@ -91,3 +91,55 @@ async def test_a_session_ending_reads_whether_its_round_is_done_not_the_whole_ro
     assert all(s.phase.terminal for s in ended)
     assert reads == [], "a round with a live session is not read whole"
     assert (await app.store.get_round(rnd.id)).status == "running"
+
+
+async def test_a_big_rounds_openers_wait_for_the_way_to_be_made_before_each_space(app):
+    from bot.rounds.opening import AT_ONCE
+
+    await join(app, *MEMBERS)
+    waiting, go = [], asyncio.Event()
+    all_waiting = asyncio.Event()
+
+    async def make_way():
+        waiting.append(1)
+        if len(waiting) == AT_ONCE:
+            all_waiting.set()
+        await go.wait()
+
+    app.rounds.openings.make_way = make_way
+    await start_round(app)
+    await asyncio.wait_for(all_waiting.wait(), 10)
+    opened = lambda: sum(1 for e in app.chat.entries if e.msg.title == "Your mock interview")  # noqa: E731
+    assert opened() == 0, "every opener waits before its space"
+    go.set()
+    await asyncio.gather(*app.rounds.openings.running)
+    assert opened() == len(MEMBERS) // 2
+    assert len(waiting) == 2 * opened(), "before the space, and before taking the writer"
+
+
+async def test_quiet_waits_for_commands_in_flight_at_most_a_while(app, monkeypatch):
+    from bot import commands as c
+    from tests.conftest import user
+
+    await join(app, "ann")
+    release = asyncio.Event()
+    real = app.store.live_session_id
+
+    answering = asyncio.Event()
+
+    async def slow(who):
+        answering.set()
+        await release.wait()  # the member's command is still being answered
+        return await real(who)
+
+    monkeypatch.setattr(app.store, "live_session_id", slow)
+    status = asyncio.create_task(app.service.handle(c.ShowStatus(actor=user("ann"))))
+    await asyncio.wait_for(answering.wait(), 5)
+    await asyncio.wait_for(app.service.quiet(0.01), 5)  # held no longer than asked
+    assert not status.done()
+    quiet = asyncio.create_task(app.service.quiet(30))
+    await asyncio.sleep(0)
+    assert not quiet.done(), "background work waits while a command is answered"
+    release.set()
+    await asyncio.wait_for(quiet, 5)
+    assert not (await status).error
