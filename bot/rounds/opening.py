@@ -48,7 +48,7 @@ class Openings:
         claimed = await self.store.claim_openings(self.clock.now(), count, round_id=round_id)
         known: dict = {}
         for opening, tried in claimed:
-            await self._open(opening, tried, known)
+            await self._open(opening, tried, known, _no_wait)  # the command's own work
 
     def wake(self) -> None:
         """Open whatever waits, in the background: a big round just saved, a round whose
@@ -90,7 +90,7 @@ class Openings:
             while (next_one := await take()) is not None:
                 await self.make_way()
                 try:
-                    await self._open(*next_one, known)
+                    await self._open(*next_one, known, self.make_way)
                 except Exception:  # its claim runs out, and a replica tries it again then
                     log.exception("could not open space %s", next_one[0].subject)
 
@@ -102,7 +102,7 @@ class Openings:
         self._stopping = True
         await asyncio.gather(*self.running, return_exceptions=True)
 
-    async def _open(self, opening: Timer, tried: bool, known: dict) -> None:
+    async def _open(self, opening: Timer, tried: bool, known: dict, make_way) -> None:
         s = await self.store.get_session(opening.subject)
         if s is None or s.space is not None or s.phase.terminal:
             # opened before a crash could retire it, or cancelled before its turn
@@ -117,7 +117,7 @@ class Openings:
                 _where(rnd, cfg), s.members, title, reopening=tried
             )
             opened = await self._opened(cfg, s, rnd, space, title, tried)
-            await self.make_way()  # and again before taking the writer
+            await make_way()  # in the background: commands first, before taking the writer
             async with self.store.unit_of_work():  # the space and the retirement together
                 await self.practice.apply(s.id, opened)
                 await self.store.claim_timer(opening.id, self.clock.now())

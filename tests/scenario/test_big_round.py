@@ -143,3 +143,21 @@ async def test_quiet_waits_for_commands_in_flight_at_most_a_while(app, monkeypat
     release.set()
     await asyncio.wait_for(quiet, 5)
     assert not (await status).error
+
+
+async def test_a_pair_made_on_demand_opens_its_space_without_making_way(app):
+    """The pair's space is the command's own work: it never waits for itself to finish."""
+    from bot import commands as c
+    from tests.conftest import user
+
+    await join(app, "ann", "bob")
+
+    async def never():
+        await asyncio.Event().wait()
+
+    app.rounds.openings.make_way = never
+    await app.service.handle(c.PairNow(actor=user("ann")))
+    reply = await asyncio.wait_for(app.service.handle(c.PairNow(actor=user("bob"))), 10)
+    assert reply.text.startswith("Paired! 2 of you"), reply.text
+    s = await app.store.get_session(await app.store.live_session_id(user("bob")))
+    assert s.space is not None
