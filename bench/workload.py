@@ -51,6 +51,7 @@ class Workload:
 
     async def prepare(self, pairs: int = 100) -> None:
         """Live sessions in their first feedback phase: half rated by form, half by reaction."""
+        await self._nobody_waits()
         for k in range(pairs):
             a, b = user(self.first + 2 * k), user(self.first + 2 * k + 1)
             for who in (a, b):  # one level, so the pairing rules allow the pair
@@ -76,6 +77,20 @@ class Workload:
             else:
                 post = await self._feedback_post(sid)
                 self.reacting.append((s.turn.interviewer, post))
+
+    async def _nobody_waits(self) -> None:
+        """A run before may have left members waiting for an on-demand partner (its `now`
+        commands): the pairs prepared here must pair with each other, not with them."""
+        from sqlalchemy import update
+
+        from bot.storage import schema as t
+
+        async with self.app.store._engine.begin() as conn:
+            await conn.execute(
+                update(t.members)
+                .where(t.members.c.community == COMMUNITY)
+                .values(waiting_since=None)
+            )
 
     async def _feedback_post(self, session_id: str):
         from sqlalchemy import select
