@@ -108,6 +108,9 @@ class Rounds:
             built.append(s)
             tracks[s.id] = by_id[group.members[0]].track
         unplaced = {u.id: u.reason for u in pairing.unplaced}
+        # who is still free and the round's save, with no pair made on demand between them:
+        # else the save fails and the whole round is paired again (three times, under load)
+        await self.store.hold_writer()
         built = await self._still_free(cfg, built, unplaced)
         rnd = Round(
             round_id,

@@ -228,6 +228,14 @@ class SqlEngine:
         finally:
             self._writer.release()
 
+    async def hold_writer(self) -> None:
+        """Inside a unit of work: take the database's writer now, to the commit, so nothing
+        another command writes lands between what the unit checks next and what it writes
+        (SQLite has one writer; on PostgreSQL the constraints decide: this does nothing)."""
+        unit = self._unit()
+        if unit is not None:
+            await self._hold_writer(unit)
+
     async def _take_writer(self) -> None:
         try:
             await asyncio.wait_for(self._writer.acquire(), self._wait)

@@ -5,6 +5,7 @@ the next start."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections import Counter
 
 from bot.rounds.runner import OPEN_INLINE
@@ -161,3 +162,47 @@ async def test_a_pair_made_on_demand_opens_its_space_without_making_way(app):
     assert reply.text.startswith("Paired! 2 of you"), reply.text
     s = await app.store.get_session(await app.store.live_session_id(user("bob")))
     assert s.space is not None
+
+
+async def test_a_pair_made_on_demand_while_a_round_saves_waits_for_it(app):
+    """The load benchmark's next race: between the round's check of who is still free and
+    its save, a /mock now committed a pair of its members, the save failed, and the round
+    was paired again (and again, then "try again"). Now the round holds the writer from its
+    check to its commit: the pair made on demand comes after it, and the round pairs once."""
+    from bot import commands as c
+    from tests.conftest import CHANNEL, user
+
+    names = ["ann", "bob", "cat", "dan", "eve", "fay"]
+    await join(app, *names)
+    original_pair, original_busy = app.rounds._pair, app.store.busy_members
+    pairings, late = [], []
+
+    async def pair(*args, **kw):
+        pairings.append(1)
+        return await original_pair(*args, **kw)
+
+    async def busy(community, ids=None):
+        taken = await original_busy(community, ids)
+        if ids is not None and not late:  # the round's check: two members ask at that moment
+            for who in ("ann", "bob"):
+                ask = app.service.handle(c.PairNow(actor=user(who)))
+                late.append(asyncio.create_task(ask, context=contextvars.Context()))
+            for _ in range(100_000):  # they run as far as they can: done, or held back
+                if all(t.done() for t in late) or app.store._writer._waiters:
+                    break
+                await asyncio.sleep(0)
+        return taken
+
+    app.rounds._pair, app.store.busy_members = pair, busy
+    reply = await app.service.handle(
+        c.StartRound(actor=user("admin"), is_admin=True, channel=CHANNEL)
+    )
+    assert not reply.error, reply.text
+    assert len(pairings) == 1, "the round was paired once"
+    rnd = await app.store.latest_round("console:demo")
+    in_round = {m.id for s in await app.store.round_sessions(rnd.id) for m in s.members}
+    assert in_round == set(names)
+    answers = [r.text for r in await asyncio.gather(*late)]
+    assert not any(a.startswith("Paired") for a in answers), answers
+    for who in ("ann", "bob"):  # their one live session is the round's
+        assert (await app.store.live_session_id(user(who))).startswith(rnd.id)
