@@ -38,6 +38,10 @@ class RoundStore(SqlEngine):
 
     async def _create_round(self, rnd: Round, sessions: Sequence[Session], tracks):
         async with self._write() as conn:
+            if rnd.kind == "weekly" and await _slot_runs(conn, rnd):
+                # a round that found every member taken by one started meanwhile is no
+                # round of its own: the index refuses only a second *running* one
+                raise Conflict(f"a weekly round of slot {rnd.slot} started meanwhile")
             await conn.execute(
                 insert(t.rounds).values(
                     id=rnd.id,
@@ -133,6 +137,18 @@ class RoundStore(SqlEngine):
                 .where(mc.community == community, mc.user_id.in_(trios))
                 .values(last_sat_out=at)
             )
+
+
+async def _slot_runs(conn: AsyncConnection, rnd: Round) -> bool:
+    r = t.rounds.c
+    q = select(r.id).where(
+        r.community == rnd.community,
+        r.slot == rnd.slot,
+        r.kind == "weekly",
+        r.status == "running",
+        r.id != rnd.id,
+    )
+    return (await conn.execute(q.limit(1))).first() is not None
 
 
 CHUNK = 1_000  # rows per statement: the loop prepares each chunk's parameters, then waits
