@@ -15,7 +15,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ratings.scoring import Standing, period_start
@@ -23,30 +23,6 @@ from bot.storage import standings
 from bot.storage.standings import standing_periods
 
 FRESH = timedelta(minutes=1)
-
-
-async def standing_of(
-    conn: AsyncConnection,
-    community: str,
-    member: str,
-    *,
-    period: str,
-    track: str | None,
-    now: datetime,
-    tz: str,
-) -> Standing | None:
-    """One member's line of the board, with the rank counted exactly."""
-    q, score, row = await _line(conn, community, member, period, track, now, tz)
-    if row is None:
-        return None
-    mine, p = row[4], standing_periods.c
-    # the count needs the scores alone, not the streaks the board's lines join in
-    ahead = (
-        select(func.count())
-        .select_from(standing_periods)
-        .where(q.whereclause, (score > mine) | ((score == mine) & (p.member < member)))
-    )
-    return standings.line(row, 1 + (await conn.execute(ahead)).scalar_one())
 
 
 @dataclass

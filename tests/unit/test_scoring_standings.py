@@ -175,14 +175,15 @@ async def test_one_members_line_matches_the_board(conn):
         )
         await done(conn, b, days_ago=rng.uniform(0, 20))
     await done(conn, "sessions-only")
+    kept = ranks.Ranks()  # each board read fresh: every place exact
     for period in ("week", "month", "all"):
         full = await board(conn, period)
         for line in full:
-            got = await ranks.standing_of(
+            got = await kept.standing_of(
                 conn, COMMUNITY, line.member, period=period, track=None, now=NOW, tz="UTC"
             )
             assert got == line
-    missing = await ranks.standing_of(
+    missing = await kept.standing_of(
         conn, COMMUNITY, "nobody", period="all", track=None, now=NOW, tz="UTC"
     )
     assert missing is None
