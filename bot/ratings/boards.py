@@ -71,7 +71,7 @@ class Boards:
         ]
         done = await self.store.completed_rows(cfg.community, member=who.id)
         sessions = [scoring.SessionPoint(s.user_id, s.completed_at, s.track) for s in done]
-        st = scoring.member_stats(who.id, ratings, sessions, now=now, tz=cfg.timezone, ranked=False)
+        st = scoring.member_stats(who.id, ratings, sessions, now=now, tz=cfg.timezone)
         fields = [
             ("Sessions completed", str(st.sessions)),
             (

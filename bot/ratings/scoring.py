@@ -71,7 +71,6 @@ class MemberStats:
     mean: float | None
     dimensions: Mapping[str, tuple[float, float]]  # dim -> (average, recent half minus older half)
     streak: int
-    rank: int | None
 
 
 # --- time ---------------------------------------------------------------------------------
@@ -208,11 +207,10 @@ def member_stats(
     *,
     now: datetime,
     tz: str,
-    ranked: bool = True,
 ) -> MemberStats:
     """All-time figures for one member; each rubric dimension with its trend
-    (average of the newer half of its scores minus the older half). ``ranked=False``
-    leaves the rank out (None): it needs everyone's ratings, and the store has it."""
+    (average of the newer half of its scores minus the older half). The member's place
+    on the board is the leaderboard's (the store keeps it)."""
     mine = sorted((r for r in ratings if r.ratee == member and r.at <= now), key=lambda r: r.at)
     done = [s.at for s in sessions if s.member == member and s.at <= now]
     per_dim: dict[str, list[int]] = defaultdict(list)
@@ -220,10 +218,6 @@ def member_stats(
         for dim, value in r.scores.items():
             per_dim[dim].append(value)
     dimensions = {dim: (sum(v) / len(v), _trend(v)) for dim, v in per_dim.items()}
-    rank = None
-    if ranked:
-        board = leaderboard(ratings, sessions, now=now, tz=tz, period="all")
-        rank = next((s.rank for s in board if s.member == member), None)
     return MemberStats(
         member=member,
         sessions=len(done),
@@ -231,7 +225,6 @@ def member_stats(
         mean=sum(r.overall for r in mine) / len(mine) if mine else None,
         dimensions=dimensions,
         streak=streak(done, now=now, tz=tz),
-        rank=rank,
     )
 
 
