@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from bot.messages import Attachment, OutMessage
 from bot.model import ChannelRef, UserRef
 from bot.ratings import charts
+from bot.ratings.report import Draw
 
 log = logging.getLogger(__name__)
 
 PENDING = 32  # charts drawn or waiting at once; a busy bot answers the numbers alone
 ON_ITS_WAY = "Your progress chart follows in a private message."
 TOO_BUSY = "The chart is not drawn while the bot is this busy: ask again in a minute."
-
-Draw = Callable[..., Awaitable[bytes]]
 
 
 class ChartFollowUps:

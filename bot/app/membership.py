@@ -168,7 +168,8 @@ class Membership:
         )
         level = validation.level(cmd.level) if cmd.level else (m.level if m else "mid")
         live = await self._not_live(cmd)
-        seen = await self.store.answered_questions(cmd.actor.community, [cmd.actor.id])
+        answered = await self.store.answered_by(cmd.actor.community, [cmd.actor.id])
+        seen = answered.get(cmd.actor.id, set())
         seed = self.clock.now().isoformat()
         q = self.bank.choose(track=track, level=level, exclude=seen | live, seed=seed)
         if q is None or q.id in live:

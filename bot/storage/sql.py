@@ -359,11 +359,3 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
                 for user_id, question_id in rows:
                     out.setdefault(user_id, set()).add(question_id)
         return out
-
-    async def answered_questions(self, community: str, user_ids: Iterable[str]) -> set[str]:
-        a = t.answered.c
-        async with self._read() as conn:
-            rows = await conn.execute(
-                select(a.question_id).where(a.community == community, a.user_id.in_(list(user_ids)))
-            )
-            return {r.question_id for r in rows}

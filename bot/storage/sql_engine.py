@@ -217,14 +217,18 @@ class SqlEngine:
             await self._hold_writer(unit)
             yield unit.conn
             return
+        async with self._writer_taken(), self._engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _writer_taken(self) -> AsyncIterator[None]:
+        """The writer for one transaction outside a unit of work (SQLite's; none else)."""
         if self._writer is None:
-            async with self._engine.begin() as conn:
-                yield conn
+            yield
             return
         await self._take_writer()
         try:
-            async with self._engine.begin() as conn:
-                yield conn
+            yield
         finally:
             self._writer.release()
 

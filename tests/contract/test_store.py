@@ -107,7 +107,6 @@ async def test_a_round_records_meetings_answers_and_roles(store):
     await store.create_round(rnd, [session()], {"r1-0": "coding"})
     assert await store.get_round("r1") == rnd
     assert await store.meetings("discord:w1") == [("a", "b", NOW)]
-    assert await store.answered_questions("discord:w1", ["a"]) == {"q2"}
     assert await store.answered_by("discord:w1", ["a", "b", "z"]) == {"a": {"q2"}, "b": {"q1"}}
     many = [f"m{k}" for k in range(600)] + ["b"]  # more than a query lists: read in parts
     assert await store.answered_by("discord:w1", many) == {"b": {"q1"}}
