@@ -15,7 +15,7 @@ import uuid
 from concurrent.futures import Executor
 from contextlib import AsyncExitStack
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from bot.messages import OutMessage
@@ -33,6 +33,7 @@ POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps a
 # a round with more pairs opens after the answer, so the command (or the weekly timer) is
 # not held for minutes
 OPEN_INLINE = 25
+OPENED_BY_COMMAND_WITHIN = timedelta(minutes=1)
 BUILT_BETWEEN_YIELDS = 100  # sessions built (questions chosen) before the loop looks around
 PARTNER_TAKEN = (
     "your partner started a session on demand just as this round began: /mock now finds you another"
@@ -123,7 +124,10 @@ class Rounds:
             slot,
             where,
         )
-        await self.store.create_round(rnd, built, tracks)  # Conflict: someone got there first
+        # a small round's spaces open right after the commit, by this command; other openers
+        # take them only if it never did (this replica died first)
+        due = now + OPENED_BY_COMMAND_WITHIN if len(built) <= OPEN_INLINE else now
+        await self.store.create_round(rnd, built, tracks, due)  # Conflict: someone got there first
 
         async def announce() -> None:
             if len(built) <= OPEN_INLINE:

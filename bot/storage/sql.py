@@ -6,6 +6,8 @@ committed before the reply goes out.
 
 from __future__ import annotations
 
+import asyncio
+
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time
 
@@ -109,6 +111,7 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
             # in parts, the loop answering between them: a weekly round reads everyone
             async for part in (await conn.stream(q)).partitions(1_000):
                 out += [codec.member_from_row(r._mapping) for r in part]
+                await asyncio.sleep(0)
         return out
 
     async def member_names(self, community: str, ids: Sequence[str]) -> dict[str, str]:
@@ -358,4 +361,5 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
                 )
                 for user_id, question_id in rows:
                     out.setdefault(user_id, set()).add(question_id)
+                await asyncio.sleep(0)
         return out

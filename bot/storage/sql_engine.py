@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as TimeoutError_
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.storage import migrations, standings
+from bot.storage.sqlite_inline import engine_url
 from bot.storage import schema as t
 
 
@@ -149,7 +150,7 @@ class SqlEngine:
         # run): a big round's openers, timers and commands did it 1,900 times
         pooled = {"pool_size": SQLITE_POOL, "max_overflow": SQLITE_POOL}
         self._engine = create_async_engine(
-            url, pool_timeout=wait, **(pooled if self._dialect == "sqlite" else {})
+            engine_url(url), pool_timeout=wait, **(pooled if self._dialect == "sqlite" else {})
         )
         self._wait = wait
         # SQLite has one writer. Left to itself, a writer that finds it taken sleeps and

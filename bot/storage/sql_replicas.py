@@ -82,13 +82,14 @@ class ReplicaStore(SqlEngine):
         free = or_(tc.lease_until.is_(None), tc.lease_until < now)
         waiting = (
             select(tc.id, tc.lease_owner)
-            .where(tc.kind == t.OPENING, tc.fired_at.is_(None), tc.due_at <= now, free)
+            .where(tc.kind == t.OPENING, tc.fired_at.is_(None), free)
             .order_by(tc.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        if round_id is not None:
-            waiting = waiting.where(tc.key == round_id)
+        # a small round's openings are its command's to open at once (due later, for the
+        # others to take if this replica dies first); everything else when due
+        waiting = waiting.where(tc.key == round_id) if round_id else waiting.where(tc.due_at <= now)
         found = []
         if self._dialect == "sqlite":  # one process: read first, then claim what is still free
             async with self._read() as conn:  # most polls find nothing: no write transaction

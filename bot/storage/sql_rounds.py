@@ -3,6 +3,7 @@ transaction, each table's rows in one statement."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -25,18 +26,24 @@ class Conflict(Exception):
 
 
 class RoundStore(SqlEngine):
-    async def create_round(self, rnd: Round, sessions: Sequence[Session], tracks: dict[str, str]):
+    async def create_round(
+        self,
+        rnd: Round,
+        sessions: Sequence[Session],
+        tracks: dict[str, str],
+        opening_due: datetime | None = None,
+    ):
         """Persist a round with its sessions, meetings, answered questions and role counts.
 
         Raises Conflict when a member is already in a live session or the community
         already runs a weekly round: the database refuses, not a check before the write.
         """
         try:
-            await self._create_round(rnd, sessions, tracks)
+            await self._create_round(rnd, sessions, tracks, opening_due or rnd.created_at)
         except IntegrityError as exc:
             raise Conflict(str(exc.orig)) from None
 
-    async def _create_round(self, rnd: Round, sessions: Sequence[Session], tracks):
+    async def _create_round(self, rnd: Round, sessions: Sequence[Session], tracks, opening_due):
         async with self._write() as conn:
             if rnd.kind == "weekly" and await _slot_runs(conn, rnd):
                 # a round that found every member taken by one started meanwhile is no
@@ -61,7 +68,7 @@ class RoundStore(SqlEngine):
                 conn,
                 insert(t.timers),
                 [dict(community=s.community, kind=t.OPENING, subject=s.id, key=rnd.id,
-                      due_at=rnd.created_at) for s in sessions],
+                      due_at=opening_due) for s in sessions],
             )  # fmt: skip
             if sessions:  # whoever waited for a partner and got one waits no more
                 lm, mc = t.live_members.c, t.members.c
@@ -151,11 +158,12 @@ async def _slot_runs(conn: AsyncConnection, rnd: Round) -> bool:
     return (await conn.execute(q.limit(1))).first() is not None
 
 
-CHUNK = 1_000  # rows per statement: the loop prepares each chunk's parameters, then waits
+CHUNK = 1_000  # rows per statement: a few milliseconds of SQLite each
 
 
 async def _in_chunks(conn: AsyncConnection, statement, rows: list) -> None:
-    """One statement per chunk of rows, so preparing a weekly round's tens of thousands of
-    rows never holds the event loop for long (the database works between chunks)."""
+    """One statement per chunk of rows, the loop answering commands between chunks (SQLite
+    runs on its thread): a weekly round's tens of thousands of rows never hold it long."""
     for start in range(0, len(rows), CHUNK):
         await conn.execute(statement, rows[start : start + CHUNK])
+        await asyncio.sleep(0)

@@ -35,14 +35,33 @@ async def stores(request, tmp_path):
         await s.close()
 
 
-async def saved_round(store: SqlStore) -> list[str]:
+async def saved_round(store: SqlStore, opening_due=None) -> list[str]:
     names = [f"m{k:03d}" for k in range(2 * PAIRS)]
     for n in names:
         await store.save_member(member(n))
     built = [session(f"r1-{k}", members=(names[2 * k], names[2 * k + 1])) for k in range(PAIRS)]
     rnd = Round("r1", "discord:w1", 7, "weekly", "running", NOW)
-    await store.create_round(rnd, built, {s.id: "coding" for s in built})
+    await store.create_round(rnd, built, {s.id: "coding" for s in built}, opening_due)
     return [s.id for s in built]
+
+
+async def test_a_small_rounds_spaces_are_its_commands_until_they_fall_due(stores):
+    """A pair made on demand opens its space right after its command commits. A replica's
+    background opener that looked for work at that moment took it first, and the command's
+    own opening found nothing: the pair waited for the background (the console test caught
+    it). Such openings fall due later: the command claims them by round, others when due."""
+    ids = await saved_round(stores[0], opening_due=NOW + LEASE)
+    assert await stores[1].claim_openings(NOW, 100) == [], "not for the background yet"
+    own = await stores[0].claim_openings(NOW, 100, round_id="r1")
+    assert [o.subject for o, _ in own[:2]] == ids[:2] and len(own) == len(ids)
+    assert not any(tried for _, tried in own)
+
+
+async def test_a_small_rounds_spaces_are_taken_by_others_once_due(stores):
+    """The command's replica died before opening them: any replica opens them when due."""
+    ids = await saved_round(stores[0], opening_due=NOW + LEASE)
+    later = NOW + LEASE + timedelta(seconds=1)
+    assert sorted(o.subject for o, _ in await stores[1].claim_openings(later, 100)) == sorted(ids)
 
 
 async def test_each_space_is_claimed_by_one_opener_at_a_time(stores):

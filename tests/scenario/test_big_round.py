@@ -152,6 +152,7 @@ async def test_a_pair_made_on_demand_opens_its_space_without_making_way(app):
     from tests.conftest import user
 
     await join(app, "ann", "bob")
+    await asyncio.gather(*app.rounds.openings.running)  # the start's look for openings
 
     async def never():
         await asyncio.Event().wait()

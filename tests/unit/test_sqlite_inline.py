@@ -1,0 +1,79 @@
+"""SQLite's statements run on the event loop's thread (a trip to a connection's thread
+cost more than the statement), so the store keeps every step short: a read of thousands
+of rows and a round's thousands of inserts let the loop answer between their parts."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from bot.model import Round
+from bot.storage.sql import SqlStore
+from tests.contract.test_store import NOW, member, session
+
+MANY = 2_500  # pairs: 5,000 members are five pages of the members' read
+
+
+async def store_with_members(tmp_path, count: int) -> SqlStore:
+    store = SqlStore(f"sqlite+aiosqlite:///{tmp_path / 'inline.db'}")
+    await store.migrate()
+    async with store.unit_of_work():
+        for k in range(count):
+            await store.save_member(member(f"m{k:05d}"))
+    return store
+
+
+async def ticks_during(work) -> int:
+    """How often another task ran while ``work`` ran."""
+    ticks, done = 0, False
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    running = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    before = ticks
+    try:
+        await work
+    finally:
+        done = True
+        await running
+    return ticks - before
+
+
+async def test_statements_run_on_the_loops_thread(tmp_path):
+    store = await store_with_members(tmp_path, 1)
+    ran_on = set()
+    async with store._engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        raw.set_trace_callback(lambda _sql: ran_on.add(threading.get_ident()))
+        await conn.exec_driver_sql("SELECT count(*) FROM members")
+        raw.set_trace_callback(None)
+    assert ran_on == {threading.get_ident()}
+    await store.close()
+
+
+async def test_reading_thousands_of_members_lets_the_loop_answer_between_pages(tmp_path):
+    store = await store_with_members(tmp_path, 2 * MANY)
+    got = []
+
+    async def read() -> None:
+        got.extend(await store.members("discord:w1"))
+
+    assert await ticks_during(read()) >= 5, "once a page at least"
+    assert len(got) == 2 * MANY
+    await store.close()
+
+
+async def test_saving_a_big_round_lets_the_loop_answer_between_chunks(tmp_path):
+    store = await store_with_members(tmp_path, 2 * MANY)
+    ids = [f"m{k:05d}" for k in range(2 * MANY)]
+    built = [session(f"r1-{k}", members=(ids[2 * k], ids[2 * k + 1])) for k in range(MANY)]
+    rnd = Round("r1", "discord:w1", 7, "weekly", "running", NOW)
+    save = store.create_round(rnd, built, {s.id: "coding" for s in built})
+    assert await ticks_during(save) >= 20, "once a chunk (some 25 of a thousand rows)"
+    assert len(await store.round_sessions("r1")) == MANY
+    await store.close()
