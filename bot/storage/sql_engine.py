@@ -145,9 +145,9 @@ class SqlEngine:
             if path and path != ":memory:":
                 _check_sqlite_path(Path(path))
         self._dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
-        # SQLite connections are a thread each and cheap to keep; past the pool, each
-        # borrowed connection was opened and closed again (a thread started, the pragmas
-        # run): a big round's openers, timers and commands did it 1,900 times
+        # SQLite connections are cheap to keep; past the pool, each borrowed connection was
+        # opened and closed again (the pragmas run each time): a big round's openers, timers
+        # and commands did it 1,900 times
         pooled = {"pool_size": SQLITE_POOL, "max_overflow": SQLITE_POOL}
         self._engine = create_async_engine(
             engine_url(url), pool_timeout=wait, **(pooled if self._dialect == "sqlite" else {})
@@ -218,7 +218,9 @@ class SqlEngine:
             await self._hold_writer(unit)
             yield unit.conn
             return
-        async with self._writer_taken(), self._engine.begin() as conn:
+        # the connection before the writer: whoever holds the writer never waits for a
+        # connection held by a unit that waits for the writer (a 2-s standstill at load)
+        async with self._engine.connect() as conn, self._writer_taken(), conn.begin():
             yield conn
 
     @asynccontextmanager

@@ -81,3 +81,38 @@ async def test_a_writer_kept_waiting_too_long_is_answered_busy(tmp_path, clock, 
         assert not again.error and await store.get_member(user("ann")) is not None
     finally:
         await app.stop()
+
+
+async def test_a_write_outside_a_unit_takes_its_connection_before_the_writer(tmp_path):
+    """The load benchmark's standstill: every connection was held by a command waiting for
+    the writer, and the writer by a write outside any unit (a delivery mark, a claim) that
+    had taken it first and then waited for a connection; each returned connection went to
+    the next command in line. Nothing moved until the pool's wait ran out."""
+    from bot.storage.sql_engine import SQLITE_POOL
+
+    store = SqlStore(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}", wait=0.5)
+    await store.migrate()
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with store.unit_of_work():
+            await store.save_member(member("first"))
+            holding.set()
+            await release.wait()
+
+    async def unit(name: str) -> None:
+        async with store.unit_of_work():
+            await store.save_member(member(name))
+
+    holder = asyncio.create_task(first())
+    await holding.wait()
+    outside = asyncio.create_task(store.save_member(member("outside")))
+    await queued(store, 1)  # after the holder: the writer is the outside write's next
+    units = [asyncio.create_task(unit(f"u{k}")) for k in range(2 * SQLITE_POOL)]
+    for _ in range(50):  # every connection taken; the last unit waits for one
+        await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(holder, outside, *units, return_exceptions=True)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len(await store.members(user("x").community)) == 2 + 2 * SQLITE_POOL
+    await store.close()
