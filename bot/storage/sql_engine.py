@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as TimeoutError_
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.storage import migrations, standings
-from bot.storage.sqlite_inline import engine_url
+from bot.storage.sqlite_inline import Checkpoints, engine_url
 from bot.storage import schema as t
 
 
@@ -26,6 +26,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
     cur.execute("PRAGMA synchronous=NORMAL")  # durable at each commit in WAL mode
     cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA wal_autocheckpoint=0")  # done beside the loop: sqlite_inline.Checkpoints
     cur.close()
 
 
@@ -140,8 +141,8 @@ class SqlEngine:
     def __init__(self, url: str, *, wait: float = WAIT_FOR_CONNECTION) -> None:
         self.url = url
         self.meet_default = "window"  # a new community's way to meet (Settings.meet_default)
+        path = url.split(":///", 1)[1] if ":///" in url else ""
         if url.startswith("sqlite"):
-            path = url.split(":///", 1)[1] if ":///" in url else ""
             if path and path != ":memory:":
                 _check_sqlite_path(Path(path))
         self._dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
@@ -158,9 +159,15 @@ class SqlEngine:
         # writes waited over a second behind others that came later. Writers of this
         # process queue here instead, in order, each let in the moment the last commits.
         self._writer: asyncio.Lock | None = None
+        self.checkpoints: Checkpoints | None = None
         if self._dialect == "sqlite":
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
             self._writer = asyncio.Lock()
+            if path and path != ":memory:":
+                self.checkpoints = Checkpoints(path)
+                event.listen(
+                    self._engine.sync_engine, "commit", lambda _c: self.checkpoints.committed()
+                )
 
     async def migrate(self) -> int:
         """Bring the schema up to date; StorageUnavailable (one line) if the database cannot
@@ -341,6 +348,8 @@ class SqlEngine:
             return row.first() is not None
 
     async def close(self) -> None:
+        if self.checkpoints is not None:
+            await self.checkpoints.finished()
         await self._engine.dispose()
 
     def _upsert(self, table, values: dict, keys: Sequence[str]):

@@ -77,3 +77,22 @@ async def test_saving_a_big_round_lets_the_loop_answer_between_chunks(tmp_path):
     assert await ticks_during(save) >= 20, "once a chunk (some 25 of a thousand rows)"
     assert len(await store.round_sessions("r1")) == MANY
     await store.close()
+
+
+async def test_the_log_is_copied_into_the_database_beside_the_loop(tmp_path):
+    """SQLite copies its log inside the commit that passes 1,000 pages: on the loop's thread
+    that commit stalled every command for up to 300 ms. The copy runs on a thread of its
+    own once the log is past its limit; no connection of the store makes one."""
+    store = SqlStore(f"sqlite+aiosqlite:///{tmp_path / 'log.db'}")
+    await store.migrate()
+    store.checkpoints.limit = 64 << 10
+    async with store._engine.connect() as conn:
+        (never,) = (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).first()
+    assert never == 0
+    for k in range(400):  # a commit each: the log grows past the limit
+        await store.save_member(member(f"m{k:05d}"))
+    await store.checkpoints.finished()
+    assert store.checkpoints.ran_on, "a checkpoint ran"
+    assert threading.get_ident() not in store.checkpoints.ran_on
+    assert len(await store.members("discord:w1")) == 400
+    await store.close()
