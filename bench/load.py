@@ -30,7 +30,7 @@ from bench.chat import BenchChat  # noqa: E402
 from bench.openloop import LagMonitor, open_loop, pct, run_and_report  # noqa: E402
 from bench.workload import MIX, Workload  # noqa: E402
 from bot import commands as c  # noqa: E402
-from bot.app.bootstrap import build  # noqa: E402
+from bot.app.bootstrap import build, settle_startup  # noqa: E402
 from bot.app.config import load_settings  # noqa: E402
 from bot.model import ChannelRef, UserRef  # noqa: E402
 from bot.questions.packs import load_bank  # noqa: E402
@@ -249,6 +249,7 @@ def db_size(url: str) -> float:
 
 
 async def main(args) -> dict:
+    settle_startup()  # as ``mockround run`` does before the bot starts
     work = Path(tempfile.mkdtemp(prefix="mockround-load-"))
     place = Place(Path(args.cache), args.postgres, work)
     out: dict = {"machine": f"{os.cpu_count()} cores"}

@@ -97,15 +97,19 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, settings, platforms: list[str]) -> int:
+    from bot.app.bootstrap import settle_startup
+
     if len(platforms) > 1:
         if "console" in platforms:
             raise SettingsError("the console runs alone: run console, or run discord slack")
         importlib.import_module("adapters.discord.runner")  # a missing extra names itself
         runner = importlib.import_module("adapters.together.runner")
+        settle_startup()
         asyncio.run(runner.run(settings))
         return 0
     platform = platforms[0]
     runner = importlib.import_module(f"adapters.{platform}.runner")
+    settle_startup()
     if platform == "console":
         return asyncio.run(runner.run(settings, admin=args.admin, database=args.database)) or 0
     asyncio.run(runner.run(settings))

@@ -7,7 +7,6 @@ committed before the reply goes out.
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time
 

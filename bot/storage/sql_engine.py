@@ -17,8 +17,8 @@ from sqlalchemy.exc import TimeoutError as TimeoutError_
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.storage import migrations, standings
-from bot.storage.sqlite_inline import Checkpoints, engine_url
 from bot.storage import schema as t
+from bot.storage.sqlite_inline import Checkpoints, engine_url
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -142,9 +142,8 @@ class SqlEngine:
         self.url = url
         self.meet_default = "window"  # a new community's way to meet (Settings.meet_default)
         path = url.split(":///", 1)[1] if ":///" in url else ""
-        if url.startswith("sqlite"):
-            if path and path != ":memory:":
-                _check_sqlite_path(Path(path))
+        if url.startswith("sqlite") and path and path != ":memory:":
+            _check_sqlite_path(Path(path))
         self._dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         # SQLite connections are cheap to keep; past the pool, each borrowed connection was
         # opened and closed again (the pragmas run each time): a big round's openers, timers

@@ -58,6 +58,19 @@ class TimerStore(SqlEngine):
             rows = (await conn.execute(q)).all()
         return [codec.timer_from_row(r._mapping) for r in rows]
 
+    async def next_due_after(self, now: datetime) -> Timer | None:
+        """The earliest timer due after ``now`` (one index step): when to wake next."""
+        tc = t.timers.c
+        q = (
+            select(t.timers)
+            .where(tc.fired_at.is_(None), tc.kind != t.OPENING, tc.due_at > now)
+            .order_by(tc.due_at, tc.id)
+            .limit(1)
+        )
+        async with self._read() as conn:
+            row = (await conn.execute(q)).first()
+        return codec.timer_from_row(row._mapping) if row is not None else None
+
     async def claim_timer(self, timer_id: int, now: datetime) -> bool:
         """Mark a timer fired; False if something else already did (it must not run twice)."""
         tc = t.timers.c

@@ -48,9 +48,23 @@ class _Cursor(sqlite3.Cursor):
         """The rows stay in SQLite's cursor, read where they are needed."""
 
 
+BIG_COMMIT = 2_000  # rows changed since the last commit: past this it runs on a thread
+
+
 class _Connection(sqlite3.Connection):
+    _changes_then = 0
+
     def cursor(self, factory=_Cursor):
         return super().cursor(factory)
+
+    def commit(self) -> None:
+        # a weekly round's commit writes megabytes of log: 50 ms of the loop's time if
+        # run here. SQLite lets go of Python while it writes, so the loop answers
+        # commands meanwhile; this connection waits, still this task's alone
+        changed, self._changes_then = self.total_changes - self._changes_then, self.total_changes
+        if changed < BIG_COMMIT:
+            return super().commit()
+        return await_(asyncio.to_thread(sqlite3.Connection.commit, self))
 
 
 class _Context(SQLiteExecutionContext):
@@ -73,6 +87,7 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
 
     def connect(self, *args, **kwargs):
         kwargs["factory"] = _Connection
+        kwargs["check_same_thread"] = False  # a big commit runs on a thread (_Connection)
         return super().connect(*args, **kwargs)
 
 

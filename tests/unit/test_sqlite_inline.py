@@ -96,3 +96,30 @@ async def test_the_log_is_copied_into_the_database_beside_the_loop(tmp_path):
     assert threading.get_ident() not in store.checkpoints.ran_on
     assert len(await store.members("discord:w1")) == 400
     await store.close()
+
+
+async def test_a_big_commit_runs_beside_the_loop(tmp_path):
+    """A weekly round's commit writes megabytes: on the loop's thread, 50 ms of stall."""
+    from bot.storage.sqlite_inline import BIG_COMMIT
+
+    store = await store_with_members(tmp_path, 1)
+    commits = []
+
+    async def watched() -> None:
+        raw = (await store._unit().conn.get_raw_connection()).driver_connection
+        raw.set_trace_callback(
+            lambda sql: commits.append(threading.get_ident()) if sql == "COMMIT" else None
+        )
+
+    async with store.unit_of_work():
+        await watched()
+        await store.save_member(member("small"))
+    async with store.unit_of_work():
+        await watched()
+        for k in range(BIG_COMMIT):
+            await store.save_member(member(f"big{k:05d}"))
+    assert len(commits) == 2
+    assert commits[0] == threading.get_ident(), "a command's commit stays on the loop"
+    assert commits[1] != threading.get_ident(), "a big one goes to a thread"
+    assert len(await store.members("discord:w1")) == 2 + BIG_COMMIT
+    await store.close()
