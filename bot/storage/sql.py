@@ -245,15 +245,14 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
             return (await conn.execute(q.limit(1))).first() is not None
 
     async def round_sessions(self, round_id: str) -> list[Session]:
+        q = select(t.sessions).where(t.sessions.c.round_id == round_id).order_by(t.sessions.c.id)
+        out = []
         async with self._read() as conn:
-            rows = (
-                await conn.execute(
-                    select(t.sessions)
-                    .where(t.sessions.c.round_id == round_id)
-                    .order_by(t.sessions.c.id)
-                )
-            ).all()
-        return [codec.session_from_row(r._mapping) for r in rows]
+            # in parts, as members(): a weekly round's ten thousand took 0.5 s in one go
+            async for part in (await conn.stream(q)).partitions(1_000):
+                out += [codec.session_from_row(r._mapping) for r in part]
+                await asyncio.sleep(0)
+        return out
 
     async def sessions_of(self, user: UserRef, limit: int = 5) -> list[Session]:
         """The member's sessions, newest first."""

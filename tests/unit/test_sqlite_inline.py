@@ -123,3 +123,20 @@ async def test_a_big_commit_runs_beside_the_loop(tmp_path):
     assert commits[1] != threading.get_ident(), "a big one goes to a thread"
     assert len(await store.members("discord:w1")) == 2 + BIG_COMMIT
     await store.close()
+
+
+async def test_reading_a_big_rounds_sessions_lets_the_loop_answer_between_pages(tmp_path):
+    store = await store_with_members(tmp_path, 2 * MANY)
+    ids = [f"m{k:05d}" for k in range(2 * MANY)]
+    built = [session(f"r1-{k}", members=(ids[2 * k], ids[2 * k + 1])) for k in range(MANY)]
+    await store.create_round(
+        Round("r1", "discord:w1", 7, "weekly", "running", NOW), built, {s.id: "c" for s in built}
+    )
+    got = []
+
+    async def read() -> None:
+        got.extend(await store.round_sessions("r1"))
+
+    assert await ticks_during(read()) >= 5, "once a page at least (3 without)"
+    assert [s.id for s in got] == sorted(s.id for s in built)
+    await store.close()
