@@ -13,8 +13,9 @@ import gc
 import logging
 import random
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Executor
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -35,7 +36,8 @@ POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps a
 # not held for minutes
 OPEN_INLINE = 25
 OPENED_BY_COMMAND_WITHIN = timedelta(minutes=1)
-BUILT_BETWEEN_YIELDS = 100  # sessions built (questions chosen) before the loop looks around
+BUILT_BETWEEN_YIELDS = 25  # sessions built (questions chosen) before the loop looks around
+ENTRANTS_BETWEEN_YIELDS = 2_000  # members made entrants of the pairing, likewise
 PARTNER_TAKEN = (
     "your partner started a session on demand just as this round began: /mock now finds you another"
 )
@@ -89,8 +91,14 @@ class Rounds:
         """Pair ``members`` (default: everyone eligible, or the slot's members) and save the
         round; spaces open once it is committed. Raises Conflict when the slot already runs
         a round or a member is already in a live session."""
-        with collections_paused():  # the round's thousands of objects, built and saved
+        resume = pause_collections()  # the round's thousands of objects, built and saved
+        try:
             return await self._start(cfg, kind, where, members, round_id, slot)
+        finally:
+            # they die with the command: a collection before then scanned them all (60 ms);
+            # inside a unit of work the collector starts again at its end
+            if not self.store.at_end(resume):
+                resume()
 
     async def _start(self, cfg, kind, where, members, round_id, slot):
         members = await self.eligible(cfg, slot) if members is None else members
@@ -152,12 +160,12 @@ class Rounds:
         # a pair made on demand meets now: the hours set for weekly rounds do not apply
         free = {} if kind == "on_demand" else booking.free_hours(cfg, members, now)
         entrants = []
-        for start in range(0, len(members), BUILT_BETWEEN_YIELDS * 20):
+        for start in range(0, len(members), ENTRANTS_BETWEEN_YIELDS):
             if start:
                 await asyncio.sleep(0)  # 20,000 members: 40 ms of the loop in one go
             entrants += [
                 Entrant(m.user.id, m.timezone, m.level, m.track, free.get(m.user.id, 0))
-                for m in members[start : start + BUILT_BETWEEN_YIELDS * 20]
+                for m in members[start : start + ENTRANTS_BETWEEN_YIELDS]
             ]
         s = self.settings
         rules = PairingRules(
@@ -269,21 +277,28 @@ class Rounds:
 _pauses = 0  # rounds starting now, each with the collector paused
 
 
-@contextmanager
-def collections_paused():
+def pause_collections() -> Callable[[], None]:
     """No cyclic garbage collection while a round is built and saved: its members, pairs and
     sessions (a million objects at 20,000 members) made Python's full collections scan them
     again and again, each a stop of the loop for up to 280 ms. They go by reference count
-    once the round is saved; the collector starts again when the last round has started."""
+    once the round is saved. Returns what starts the collector again (once the last round
+    has started)."""
     global _pauses
     _pauses += 1
     gc.disable()
-    try:
-        yield
-    finally:
+    resumed = False
+
+    def resume() -> None:
+        global _pauses
+        nonlocal resumed
+        if resumed:
+            return
+        resumed = True
         _pauses -= 1
         if not _pauses:
             gc.enable()
+
+    return resume
 
 
 def _unplaced_message(reason: str) -> OutMessage:

@@ -249,7 +249,7 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
         out = []
         async with self._read() as conn:
             # in parts, as members(): a weekly round's ten thousand took 0.5 s in one go
-            async for part in (await conn.stream(q)).partitions(1_000):
+            async for part in (await conn.stream(q)).partitions(200):
                 out += [codec.session_from_row(r._mapping) for r in part]
                 await asyncio.sleep(0)
         return out

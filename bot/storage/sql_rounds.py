@@ -167,9 +167,11 @@ CHUNK = 50  # sessions (or rows) per statement: a thousand sessions' took 280 ms
 
 
 async def _each(conn: AsyncConnection, statement, rows: list) -> None:
-    """The statement once for each of ``rows`` (in one call), or not at all for none."""
+    """The statement once for each of ``rows`` (in one call), or not at all for none; then
+    the loop answers commands (a part's statements together held it 60 ms)."""
     if rows:
         await conn.execute(statement, rows)
+        await asyncio.sleep(0)
 
 
 async def _in_chunks(conn: AsyncConnection, statement, rows: list) -> None:
