@@ -140,12 +140,14 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
         async with self._read() as conn:
             rows = (
                 await conn.execute(
-                    select(t.members)
-                    .where(m.community == community, m.waiting_since >= since, m.status == "active")
-                    .order_by(m.user_id)
+                    select(t.members).where(
+                        m.community == community, m.waiting_since >= since, m.status == "active"
+                    )
                 )
             ).all()
-        return [codec.member_from_row(r._mapping) for r in rows]
+        # sorted here: asked to sort, SQLite walked every member in id order instead of the
+        # few waiting by the index on waiting_since (18 ms at 100,000 members)
+        return sorted((codec.member_from_row(r._mapping) for r in rows), key=lambda x: x.user.id)
 
     async def role_history(
         self, community: str, ids: Iterable[str] | None = None

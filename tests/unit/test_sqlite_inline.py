@@ -140,3 +140,30 @@ async def test_reading_a_big_rounds_sessions_lets_the_loop_answer_between_pages(
     assert await ticks_during(read()) >= 5, "once a page at least (3 without)"
     assert [s.id for s in got] == sorted(s.id for s in built)
     await store.close()
+
+
+async def test_the_members_waiting_for_a_partner_are_found_by_their_index(tmp_path):
+    """Asked to sort by id, SQLite walked every member in id order instead of the few
+    waiting: `/mock now` took 28 ms at 100,000 members, 13 at 1,000."""
+    from datetime import timedelta
+
+    store = await store_with_members(tmp_path, 3_000)
+    for name in ("m02999", "m00001"):
+        await store.set_waiting(member(name).user, NOW)
+    async with store._engine.connect() as conn:
+        await conn.exec_driver_sql("ANALYZE")  # a database that knows its tables, as a year's
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    async with store.unit_of_work():
+        raw = (await store._unit().conn.get_raw_connection()).driver_connection
+        raw.set_progress_handler(count, 100)  # every 100 steps of SQLite's machine
+        waiting = await store.waiting_members("discord:w1", NOW - timedelta(minutes=5))
+        raw.set_progress_handler(None, 100)
+    assert [m.user.id for m in waiting] == ["m00001", "m02999"], "in id order"
+    assert steps < 20, f"{steps * 100} steps: every member read"
+    await store.close()
