@@ -1,5 +1,6 @@
 """The SQL store's side of starting a round: the round and all its sessions in one
-transaction, each table's rows in one statement."""
+transaction, written a part of its sessions at a time, each table's rows for a part in one
+statement."""
 
 from __future__ import annotations
 
@@ -87,12 +88,11 @@ class RoundStore(SqlEngine):
                 )
 
     async def _record_sessions(self, conn: AsyncConnection, sessions, at: datetime, tracks):
-        """The sessions' rows, CHUNK sessions at a time, the loop answering commands between
-        (SQLite runs on its thread): a weekly round's ten thousand sessions built and
-        written in one go held it for 280 ms."""
-        for start in range(0, len(sessions), CHUNK):
-            await self._record_part(conn, sessions[start : start + CHUNK], at, tracks)
-            await asyncio.sleep(0)
+        """The sessions' rows, SESSIONS_PER_PART at a time (SQLite runs on the loop's
+        thread): a weekly round's ten thousand sessions built and written in one go held
+        it for 280 ms."""
+        for start in range(0, len(sessions), SESSIONS_PER_PART):
+            await self._record_part(conn, sessions[start : start + SESSIONS_PER_PART], at, tracks)
 
     async def _record_part(self, conn: AsyncConnection, sessions, at: datetime, tracks):
         """Each table's rows for these sessions in one statement: sessions, live places,
@@ -121,12 +121,12 @@ class RoundStore(SqlEngine):
                 candidated[turn.candidate.id] += 1
             if len(ids) == 3:
                 trios += ids
-        await _each(conn, insert(t.sessions), [codec.session_to_row(s) for s in sessions])
-        await _each(conn, insert(t.live_members), live)
-        await _each(conn, insert(t.participants), people)
-        await _each(conn, insert(t.meetings), met)
+        await _in_chunks(conn, insert(t.sessions), [codec.session_to_row(s) for s in sessions])
+        await _in_chunks(conn, insert(t.live_members), live)
+        await _in_chunks(conn, insert(t.participants), people)
+        await _in_chunks(conn, insert(t.meetings), met)
         a = t.insert_for(self._dialect, t.answered)
-        await _each(
+        await _in_chunks(
             conn,
             a.on_conflict_do_update(
                 index_elements=["community", "user_id", "question_id"], set_={"at": a.excluded.at}
@@ -136,7 +136,7 @@ class RoundStore(SqlEngine):
         )  # fmt: skip
         mc = t.members.c
         for col, counts in ((mc.interviewed, interviewed), (mc.candidated, candidated)):
-            await _each(
+            await _in_chunks(
                 conn,
                 update(t.members)
                 .where(mc.community == community, mc.user_id == bindparam("uid"))
@@ -163,20 +163,13 @@ async def _slot_runs(conn: AsyncConnection, rnd: Round) -> bool:
     return (await conn.execute(q.limit(1))).first() is not None
 
 
-CHUNK = 50  # sessions (or rows) per statement: a thousand sessions' took 280 ms
-
-
-async def _each(conn: AsyncConnection, statement, rows: list) -> None:
-    """The statement once for each of ``rows`` (in one call), or not at all for none; then
-    the loop answers commands (a part's statements together held it 60 ms)."""
-    if rows:
-        await conn.execute(statement, rows)
-        await asyncio.sleep(0)
+SESSIONS_PER_PART = 50  # a part's rows of every table: each statement a few milliseconds
+ROWS_PER_STATEMENT = 200  # a part's rows of a table fit in one (three a session at most)
 
 
 async def _in_chunks(conn: AsyncConnection, statement, rows: list) -> None:
-    """One statement per chunk of rows, the loop answering commands between chunks (SQLite
-    runs on its thread): a weekly round's tens of thousands of rows never hold it long."""
-    for start in range(0, len(rows), CHUNK):
-        await conn.execute(statement, rows[start : start + CHUNK])
+    """One statement per chunk of rows (none for no rows), the loop answering commands
+    after each: a part's statements together held it 60 ms."""
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        await conn.execute(statement, rows[start : start + ROWS_PER_STATEMENT])
         await asyncio.sleep(0)
