@@ -93,15 +93,21 @@ class _Unit:
 _current: ContextVar[_Unit | None] = ContextVar("mockround_unit", default=None)
 
 
+def sqlite_file(url: str) -> str | None:
+    """The SQLite database file the URL names; None for PostgreSQL or a memory database."""
+    if not url.startswith("sqlite") or ":///" not in url:
+        return None
+    path = url.split(":///", 1)[1]
+    return path if path and path != ":memory:" else None
+
+
 def hold_single_process(url: str):
     """SQLite serves one process: hold an exclusive lock beside the database file for as
     long as this process lives (the system drops it when the process ends, even killed).
     A second process on the same file gets one line. Returns the lock's file, or None for
     PostgreSQL or an in-memory database."""
-    if not url.startswith("sqlite") or ":///" not in url:
-        return None
-    path = url.split(":///", 1)[1]
-    if not path or path == ":memory:":
+    path = sqlite_file(url)
+    if path is None:
         return None
     import fcntl
 
@@ -134,6 +140,17 @@ def among(ids: Iterable[str] | None) -> tuple[list[str] | None, set[str] | None]
     return (ids, None) if len(ids) <= IDS_IN_QUERY else (None, set(ids))
 
 
+async def paged(conn: AsyncConnection, q, decode, size: int) -> list:
+    """Every row of ``q`` decoded, read ``size`` at a time with the loop answering commands
+    between pages (SQLite runs on the loop's thread): a weekly round's members or sessions
+    in one go held it for half a second."""
+    out = []
+    async for page in (await conn.stream(q)).partitions(size):
+        out += [decode(r._mapping) for r in page]
+        await asyncio.sleep(0)
+    return out
+
+
 Busy = TimeoutError_  # no connection came free in time: the member is told to try again
 
 
@@ -141,8 +158,8 @@ class SqlEngine:
     def __init__(self, url: str, *, wait: float = WAIT_FOR_CONNECTION) -> None:
         self.url = url
         self.meet_default = "window"  # a new community's way to meet (Settings.meet_default)
-        path = url.split(":///", 1)[1] if ":///" in url else ""
-        if url.startswith("sqlite") and path and path != ":memory:":
+        path = sqlite_file(url)
+        if path is not None:
             _check_sqlite_path(Path(path))
         self._dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         # SQLite connections are cheap to keep; past the pool, each borrowed connection was
@@ -162,7 +179,7 @@ class SqlEngine:
         if self._dialect == "sqlite":
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
             self._writer = asyncio.Lock()
-            if path and path != ":memory:":
+            if path is not None:
                 self.checkpoints = Checkpoints(path)
                 event.listen(
                     self._engine.sync_engine, "commit", lambda _c: self.checkpoints.committed()
