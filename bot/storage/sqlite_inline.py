@@ -118,7 +118,7 @@ class Checkpoints:
 
     def __init__(self, path: str, limit: int = LOG_LIMIT) -> None:
         self.path, self.limit = path, limit
-        self.ran_on: list[int] = []  # the threads that ran them
+        self.ran_on: int | None = None  # the thread that ran the last one
         self._commits = 0
         self._running: asyncio.Future | None = None
 
@@ -137,7 +137,7 @@ class Checkpoints:
     def _checkpoint(self) -> None:
         with closing(sqlite3.connect(self.path, timeout=5)) as conn:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        self.ran_on.append(threading.get_ident())
+        self.ran_on = threading.get_ident()
 
     async def finished(self) -> None:
         if self._running is not None:
