@@ -45,28 +45,16 @@ class TimerStore(SqlEngine):
             )
 
     async def pending_timers(self, due_by: datetime | None = None) -> list[Timer]:
-        tc = t.timers.c
-        # a space to open is not a timer: the round's openers take it (ReplicaStore)
-        q = (
-            select(t.timers)
-            .where(tc.fired_at.is_(None), tc.kind != t.OPENING)
-            .order_by(tc.due_at, tc.id)
-        )
+        q = _pending()
         if due_by is not None:
-            q = q.where(tc.due_at <= due_by)
+            q = q.where(t.timers.c.due_at <= due_by)
         async with self._read() as conn:
             rows = (await conn.execute(q)).all()
         return [codec.timer_from_row(r._mapping) for r in rows]
 
     async def next_due_after(self, now: datetime) -> Timer | None:
         """The earliest timer due after ``now`` (one index step): when to wake next."""
-        tc = t.timers.c
-        q = (
-            select(t.timers)
-            .where(tc.fired_at.is_(None), tc.kind != t.OPENING, tc.due_at > now)
-            .order_by(tc.due_at, tc.id)
-            .limit(1)
-        )
+        q = _pending().where(t.timers.c.due_at > now).limit(1)
         async with self._read() as conn:
             row = (await conn.execute(q)).first()
         return codec.timer_from_row(row._mapping) if row is not None else None
@@ -191,3 +179,11 @@ class TimerStore(SqlEngine):
             await conn.execute(
                 update(t.outbox).where(t.outbox.c.id == outbox_id).values(sent_at=now)
             )
+
+
+def _pending():
+    """Timers not yet fired, earliest first. A space to open is not a timer: the round's
+    openers take it (ReplicaStore)."""
+    tc = t.timers.c
+    q = select(t.timers).where(tc.fired_at.is_(None), tc.kind != t.OPENING)
+    return q.order_by(tc.due_at, tc.id)
