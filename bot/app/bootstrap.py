@@ -235,7 +235,7 @@ async def build(
         practice, rounds, slots, Ratings(practice), Boards(store, clock), reports, draw
     )
     service.metrics = metrics
-    rounds.openings.make_way = service.quiet
+    rounds.make_way = rounds.openings.make_way = service.quiet
     return App(
         settings, chat, store, clock, bank, service, practice, rounds, scheduler, executor, metrics
     )

@@ -92,6 +92,8 @@ class Service:
         self._inflight = 0
         self.idle = asyncio.Event()
         self.idle.set()
+        self._one_ended = asyncio.Event()  # set as each command ends: see quiet()
+        self._handling: set[asyncio.Task] = set()  # the tasks answering a command now
         self.members = Membership(practice, rounds)
         self.booking = BookingDesk(practice)
         self.data = YourData(practice, self._organiser)
@@ -103,6 +105,7 @@ class Service:
             self._count(cmd, "stopping", 0.0)
             return Reply.fail("mockround is restarting: please try again in a minute")
         self._inflight += 1
+        self._handling.add(asyncio.current_task())
         self.idle.clear()
         started = time.perf_counter()
         reply = None
@@ -114,16 +117,23 @@ class Service:
             logs.community_id.reset(named)
             self._count(cmd, _outcome(reply), time.perf_counter() - started)
             self._inflight -= 1
+            self._handling.discard(asyncio.current_task())
+            self._one_ended.set()
             if not self._inflight:
                 self.idle.set()
 
     async def quiet(self, longest: float = YIELD_AT_MOST) -> None:
-        """Wait until no command is in flight, ``longest`` seconds at most: background work
-        (opening a big round's spaces) lets members' commands go first, without being
-        held back for good by a steady stream of them."""
-        if self._inflight:
+        """Wait until no other command is in flight, ``longest`` seconds at most: long work
+        (a big round's saving, opening its spaces) lets members' commands go first,
+        without being held back for good by a steady stream of them. A command that makes
+        way (an organiser's round start) does not wait for itself."""
+        loop = asyncio.get_running_loop()
+        own = 1 if asyncio.current_task() in self._handling else 0
+        until = loop.time() + longest
+        while self._inflight > own and (left := until - loop.time()) > 0:
+            self._one_ended.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.idle.wait(), longest)
+                await asyncio.wait_for(self._one_ended.wait(), left)
 
     def _count(self, cmd: c.Command, outcome: str, seconds: float) -> None:
         if self.metrics is not None:

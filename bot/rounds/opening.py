@@ -27,7 +27,7 @@ CLAIMED_AHEAD = 32  # openings claimed per statement: a second's work, far insid
 RETRY = timedelta(minutes=5)  # a space the platform refused is tried again after this
 
 
-async def _no_wait() -> None:
+async def no_wait() -> None:
     return None
 
 
@@ -41,14 +41,14 @@ class Openings:
         self._stopping = False
         # awaited before each space of a big round: the composition root lets members'
         # commands go first (a round of thousands would otherwise fill the loop for minutes)
-        self.make_way = _no_wait
+        self.make_way = no_wait
 
     async def in_order(self, round_id: str, count: int) -> None:
         """A small round's spaces, one after the other: its posts come in the pairs' order."""
         claimed = await self.store.claim_openings(self.clock.now(), count, round_id=round_id)
         known: dict = {}
         for opening, tried in claimed:
-            await self._open(opening, tried, known, _no_wait)  # the command's own work
+            await self._open(opening, tried, known, no_wait)  # the command's own work
 
     def wake(self) -> None:
         """Open whatever waits, in the background: a big round just saved, a round whose

@@ -1,7 +1,8 @@
 """Rounds: who takes part, pairing, question choice; the spaces open in ``opening``.
 
-A round and all its sessions are saved in one transaction before any space is
-opened, each space to open saved with it as work any replica may claim.
+A small round and its sessions are saved in one transaction with the command that started
+it; a big one in parts of its own (short holds of SQLite's one writer). Each space to open
+is saved with its session as work any replica may claim.
 Weekly rounds are timers with a deterministic round id, so a round that fires
 twice (a crash between saving it and retiring its timer) is started once.
 """
@@ -25,17 +26,21 @@ from bot.model import ChannelRef, CommunityConfig, Member, Round, Session, Turn
 from bot.pairing.pair import PairingRules
 from bot.rounds import booking
 from bot.rounds.matching import Entrant, pairing, pairing_in_worker
-from bot.rounds.opening import Openings
+from bot.rounds.opening import Openings, no_wait
 from bot.sessions.driver import Practice
 from bot.sessions.machine import Cancelled, InvalidTransition
+from bot.storage.sql_rounds import Conflict
 
 log = logging.getLogger(__name__)
+
 
 POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps answering
 # a round with more pairs opens after the answer, so the command (or the weekly timer) is
 # not held for minutes
 OPEN_INLINE = 25
 OPENED_BY_COMMAND_WITHIN = timedelta(minutes=1)
+SAVED_TOGETHER = 50  # a big round's sessions saved per transaction: about 10 ms of the writer
+PART_ATTEMPTS = 3
 BUILT_BETWEEN_YIELDS = 25  # sessions built (questions chosen) before the loop looks around
 ENTRANTS_BETWEEN_YIELDS = 2_000  # members made entrants of the pairing, likewise
 PARTNER_TAKEN = (
@@ -56,6 +61,9 @@ class Rounds:
         practice.on_ended = self._session_ended
         self.on_done = None  # set by the composition root: the organisers' round report
         self.openings = Openings(practice)
+        # awaited between a big round's steps: the composition root lets members' commands
+        # go first (its building and saving took the loop from them for seconds)
+        self.make_way = no_wait
 
     # --- starting a round ----------------------------------------------------------------
 
@@ -74,7 +82,8 @@ class Rounds:
                 if m.paused_until is None or m.paused_until > today:
                     continue  # paused until a date, or until they come back themselves
                 m = replace(m, status="active", paused_until=None)
-                await self.store.set_member_status(m.user, "active")
+                async with self.store.apart():  # the round's parts are saved apart: first this
+                    await self.store.set_member_status(m.user, "active")
             out.append(m)
         return out
 
@@ -114,7 +123,8 @@ class Rounds:
         placed = [x for group in pairing.groups for x in group.members]
         answered = await self.store.answered_by(cfg.community, placed)  # one read, not one a pair
         built, tracks = [], {}
-        async for part in _in_turns(list(enumerate(pairing.groups)), BUILT_BETWEEN_YIELDS):
+        groups = list(enumerate(pairing.groups))
+        async for part in _in_turns(groups, BUILT_BETWEEN_YIELDS, self.make_way):
             for i, group in part:
                 seen = set().union(*(answered.get(x, ()) for x in group.members))
                 members_of = [by_id[x] for x in group.members]
@@ -122,26 +132,26 @@ class Rounds:
                 built.append(s)
                 tracks[s.id] = members_of[0].track
         unplaced = {u.id: u.reason for u in pairing.unplaced}
-        # who is still free and the round's save, with no pair made on demand between them:
-        # else the save fails and the whole round is paired again (three times, under load)
-        await self.store.hold_writer()
-        built = await self._still_free(cfg, built, unplaced)
-        rnd = Round(
-            round_id,
-            cfg.community,
-            seed,
-            kind,
-            "running" if built else "done",
-            now,
-            unplaced,
-            slot,
-            where,
-        )
+
+        def the_round(running: bool) -> Round:
+            status = "running" if running else "done"
+            return Round(
+                round_id, cfg.community, seed, kind, status, now, dict(unplaced), slot, where
+            )
+
         # a small round's spaces open right after the commit, by this command; other openers
         # take them only if it never did (this replica died first)
         opened_here = len(built) <= OPEN_INLINE
-        due = now + OPENED_BY_COMMAND_WITHIN if opened_here else now
-        await self.store.create_round(rnd, built, tracks, due)  # Conflict: someone got there first
+        if opened_here:
+            # who is still free and the round's save, with no pair made on demand between
+            # them: else the save fails and the whole round is paired again
+            await self.store.hold_writer()
+            built = await self._still_free(cfg, built, unplaced)
+            rnd = the_round(bool(built))
+            due = now + OPENED_BY_COMMAND_WITHIN
+            await self.store.create_round(rnd, built, tracks, due)  # Conflict: someone was first
+        else:
+            rnd, built = await self._save_in_parts(cfg, the_round, built, tracks, unplaced)
 
         async def announce() -> None:
             if opened_here:
@@ -157,11 +167,48 @@ class Rounds:
         await self.store.after_commit(announce)
         return rnd, built
 
+    async def _save_in_parts(self, cfg, the_round, built: list[Session], tracks, unplaced):
+        """A big round saved SAVED_TOGETHER sessions at a time, each part in a transaction of
+        its own: in one, a 10,000-member round held SQLite's writer for a second, and every
+        command that writes (and, their connections all taken, the reads) waited behind it.
+        Each part looks again at who is still free, a pair made on demand between parts
+        taking its members out. A crash part-way leaves a smaller round running: each saved
+        part is whole (sessions, places, meetings, counts, spaces to open); the members of
+        the rest were told nothing and wait for the next round."""
+        rnd, saved = None, []
+        for start in range(0, len(built), SAVED_TOGETHER):
+            if start:  # commands first: the writer is free between parts
+                await asyncio.sleep(0)
+                await self.make_way()
+            part = built[start : start + SAVED_TOGETHER]
+            for attempt in range(1, PART_ATTEMPTS + 1):
+                try:
+                    async with self.store.apart():
+                        await self.store.hold_writer()
+                        kept = await self._still_free(cfg, part, unplaced)
+                        if rnd is None:
+                            first = the_round(True)
+                            await self.store.create_round(first, kept, tracks, first.created_at)
+                        else:
+                            await self.store.add_to_round(rnd, kept, tracks, rnd.created_at)
+                    break
+                except Conflict:  # PostgreSQL: a pair made on demand between look and save
+                    if attempt == PART_ATTEMPTS:
+                        raise
+            rnd = rnd or first
+            saved += kept
+        if dict(rnd.unplaced) != unplaced:  # partners of members taken between parts
+            await self.store.set_round_unplaced(rnd.id, unplaced)
+        if not saved:
+            await self.store.set_round_status(rnd.id, "done")
+        return the_round(bool(saved)), saved
+
     async def _pair(self, cfg, members: list[Member], seed: int, now: datetime, kind: str):
         # a pair made on demand meets now: the hours set for weekly rounds do not apply
         free = {} if kind == "on_demand" else booking.free_hours(cfg, members, now)
         entrants = []
-        async for part in _in_turns(members, ENTRANTS_BETWEEN_YIELDS):  # 20,000: 40 ms at once
+        # 20,000 at once: 40 ms
+        async for part in _in_turns(members, ENTRANTS_BETWEEN_YIELDS, self.make_way):
             entrants += [
                 Entrant(m.user.id, m.timezone, m.level, m.track, free.get(m.user.id, 0))
                 for m in part
@@ -295,12 +342,13 @@ def pause_collections() -> Callable[[], None]:
     return resume
 
 
-async def _in_turns(items: list, size: int):
+async def _in_turns(items: list, size: int, make_way):
     """``items`` in parts of ``size``, the loop answering commands between parts: a round of
     thousands built in one go held it for tens of milliseconds."""
     for start in range(0, len(items), size):
         if start:
             await asyncio.sleep(0)
+            await make_way()
         yield items[start : start + size]
 
 

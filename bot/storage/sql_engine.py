@@ -328,6 +328,22 @@ class SqlEngine:
             except Exception:
                 log.exception("work after a commit failed; it is retried at the next start")
 
+    @asynccontextmanager
+    async def apart(self) -> AsyncIterator[None]:
+        """A unit of work of its own, also inside another: it commits at its end, whatever
+        the unit around it does later. Inside a unit that already holds SQLite's writer it
+        joins that unit: a transaction apart would wait for that writer for ever."""
+        outer = self._unit()
+        if outer is not None and outer.writing:
+            yield
+            return
+        token = _current.set(None)
+        try:
+            async with self.unit_of_work():
+                yield
+        finally:
+            _current.reset(token)
+
     def in_unit(self) -> bool:
         return self._unit() is not None
 

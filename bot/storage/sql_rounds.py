@@ -1,6 +1,6 @@
-"""The SQL store's side of starting a round: the round and all its sessions in one
-transaction, written a part of its sessions at a time, each table's rows for a part in one
-statement."""
+"""The SQL store's side of starting a round: the round with its first sessions, then (a big
+round's) further sessions added in transactions of their own; each written a part of its
+sessions at a time, a table's rows for a part in a few statements."""
 
 from __future__ import annotations
 
@@ -44,6 +44,23 @@ class RoundStore(SqlEngine):
         except IntegrityError as exc:
             raise Conflict(str(exc.orig)) from None
 
+    async def add_to_round(
+        self, rnd: Round, sessions: Sequence[Session], tracks: dict[str, str], opening_due
+    ) -> None:
+        """More sessions of a saved round, with their rows as ``create_round`` writes them
+        (Conflict: one of their members is in a live session)."""
+        try:
+            async with self._write() as conn:
+                await self._add_sessions(conn, rnd, sessions, tracks, opening_due)
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from None
+
+    async def set_round_unplaced(self, round_id: str, unplaced: dict[str, str]) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                update(t.rounds).where(t.rounds.c.id == round_id).values(unplaced=dict(unplaced))
+            )
+
     async def _create_round(self, rnd: Round, sessions: Sequence[Session], tracks, opening_due):
         async with self._write() as conn:
             if rnd.kind == "weekly" and await _slot_runs(conn, rnd):
@@ -63,35 +80,41 @@ class RoundStore(SqlEngine):
                     channel=rnd.channel.id if rnd.channel else None,
                 )
             )
-            await self._record_sessions(conn, sessions, rnd.created_at, tracks)
-            # each space to open, as work any replica may claim (ReplicaStore.claim_openings)
-            await _in_chunks(
-                conn,
-                insert(t.timers),
-                [dict(community=s.community, kind=t.OPENING, subject=s.id, key=rnd.id,
-                      due_at=opening_due) for s in sessions],
-            )  # fmt: skip
-            if sessions:  # whoever waited for a partner and got one waits no more
-                lm, mc = t.live_members.c, t.members.c
-                placed = select(lm.user_id).where(lm.community == rnd.community)
-                listed, _ = among(s.id for s in sessions)
-                if listed is not None:  # else everyone in a live session: none of them waits
-                    placed = placed.where(lm.session_id.in_(listed))
-                await conn.execute(
-                    update(t.members)
-                    .where(
-                        mc.community == rnd.community,
-                        mc.waiting_since.is_not(None),
-                        mc.user_id.in_(placed),
-                    )
-                    .values(waiting_since=None)
+            await self._add_sessions(conn, rnd, sessions, tracks, opening_due)
+
+    async def _add_sessions(self, conn: AsyncConnection, rnd: Round, sessions, tracks, due):
+        await self._record_sessions(conn, sessions, rnd.created_at, tracks)
+        # each space to open, as work any replica may claim (ReplicaStore.claim_openings)
+        await _in_chunks(
+            conn,
+            insert(t.timers),
+            [dict(community=s.community, kind=t.OPENING, subject=s.id, key=rnd.id, due_at=due)
+             for s in sessions],
+        )  # fmt: skip
+        if sessions:  # whoever waited for a partner and got one waits no more
+            lm, mc = t.live_members.c, t.members.c
+            placed = select(lm.user_id).where(lm.community == rnd.community)
+            listed, _ = among(s.id for s in sessions)
+            if listed is not None:  # else everyone in a live session: none of them waits
+                placed = placed.where(lm.session_id.in_(listed))
+            await conn.execute(
+                update(t.members)
+                .where(
+                    mc.community == rnd.community,
+                    mc.waiting_since.is_not(None),
+                    mc.user_id.in_(placed),
                 )
+                .values(waiting_since=None)
+            )
 
     async def _record_sessions(self, conn: AsyncConnection, sessions, at: datetime, tracks):
-        """The sessions' rows, SESSIONS_PER_PART at a time (SQLite runs on the loop's
-        thread): a weekly round's ten thousand sessions built and written in one go held
-        it for 280 ms."""
+        """The sessions' rows, SESSIONS_PER_PART at a time, the loop answering commands
+        between parts (SQLite runs on its thread): a weekly round's ten thousand sessions
+        built and written in one go held it for 280 ms. None inside a part: a transaction
+        that lets others run holds the writer through their work too."""
         for start in range(0, len(sessions), SESSIONS_PER_PART):
+            if start:
+                await asyncio.sleep(0)
             await self._record_part(conn, sessions[start : start + SESSIONS_PER_PART], at, tracks)
 
     async def _record_part(self, conn: AsyncConnection, sessions, at: datetime, tracks):
@@ -168,8 +191,6 @@ ROWS_PER_STATEMENT = 200  # a part's rows of a table fit in one (three a session
 
 
 async def _in_chunks(conn: AsyncConnection, statement, rows: list) -> None:
-    """One statement per chunk of rows (none for no rows), the loop answering commands
-    after each: a part's statements together held it 60 ms."""
+    """One statement per chunk of rows (none for no rows)."""
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         await conn.execute(statement, rows[start : start + ROWS_PER_STATEMENT])
-        await asyncio.sleep(0)

@@ -231,3 +231,120 @@ async def test_no_garbage_collection_while_a_round_is_built_and_saved(app):
     await start_round(app)
     assert seen == [("pairing", False), ("saving", False)]
     assert gc.isenabled()
+
+
+async def test_a_big_round_is_saved_in_parts_and_members_commands_write_between_them(
+    app, monkeypatch
+):
+    """Saved in one transaction, a 10,000-member round held SQLite's writer for a second, and
+    every command that writes waited behind it. A big round is saved a part at a time: two
+    members who ask for a partner on demand while it is saved are paired between its parts,
+    the round takes them out (their partners are told why) and is paired once."""
+    from bot import commands as c
+    from bot.rounds import runner
+    from tests.conftest import CHANNEL, user
+
+    monkeypatch.setattr(runner, "SAVED_TOGETHER", 10)
+    await join(app, *MEMBERS)
+    original_pair, original_add = app.rounds._pair, app.store.add_to_round
+    pairings, asked, made_way = [], [], []
+    original_way = app.rounds.make_way
+
+    async def pair(*args, **kw):
+        pairings.append(args[-1])  # the kind: the pair made on demand is paired too
+        return await original_pair(*args, **kw)
+
+    async def add(rnd, sessions, *args, **kw):
+        if not asked:  # the second part: two members of a later one ask now
+            saved = await app.store.busy_members("console:demo")
+            saved |= {m.id for s in sessions for m in s.members}
+            x, y = sorted(set(MEMBERS) - saved)[:2]
+            for who in (x, y):
+                ask = app.service.handle(c.PairNow(actor=user(who)))
+                asked.append((who, asyncio.create_task(ask, context=contextvars.Context())))
+        return await original_add(rnd, sessions, *args, **kw)
+
+    async def make_way():
+        made_way.append(1)
+        await original_way()
+
+    app.rounds._pair, app.store.add_to_round, app.rounds.make_way = pair, add, make_way
+    reply = await app.service.handle(
+        c.StartRound(actor=user("admin"), is_admin=True, channel=CHANNEL)
+    )
+    assert not reply.error, reply.text
+    assert pairings.count("weekly") == 1, "the round was paired once"
+    assert len(made_way) >= 3, "commands go first between the round's parts"
+    answers = [(await task).text for _, task in asked]
+    assert answers[1].startswith("Paired! 2 of you"), answers
+    x, y = (who for who, _ in asked)
+    assert await app.store.live_session_id(user(x)) == await app.store.live_session_id(user(y))
+    rnd = await app.store.latest_round("console:demo", kind="weekly")
+    in_round = {m.id for s in await app.store.round_sessions(rnd.id) for m in s.members}
+    assert not in_round & {x, y}, "paired on demand between two parts of the round"
+    told = set(rnd.unplaced)
+    assert all(rnd.unplaced[m] == runner.PARTNER_TAKEN for m in told)
+    assert in_round | told | {x, y} == set(MEMBERS)
+    assert reply.text.startswith(f"Round started: {len(in_round) // 2} sessions"), reply.text
+
+
+async def test_a_round_start_failing_part_way_leaves_a_smaller_round_whole(app, monkeypatch):
+    """A crash between two parts of a big round's save: the parts saved are a round of their
+    own (sessions, places, role counts, spaces opened after the restart); the members of
+    the rest were told nothing and are free to pair."""
+    from bot import commands as c
+    from bot.rounds import runner
+    from tests.conftest import CHANNEL, user
+
+    monkeypatch.setattr(runner, "SAVED_TOGETHER", 10)
+    await join(app, *MEMBERS)
+    original_add, parts = app.store.add_to_round, []
+
+    async def add(*args, **kw):
+        parts.append(1)
+        if len(parts) == 2:
+            raise RuntimeError("the process dies here")
+        return await original_add(*args, **kw)
+
+    app.store.add_to_round = add
+    reply = await app.service.handle(
+        c.StartRound(actor=user("admin"), is_admin=True, channel=CHANNEL)
+    )
+    assert reply.error
+    rnd = await app.store.latest_round("console:demo", kind="weekly")
+    assert rnd.status == "running"
+    sessions = await app.store.round_sessions(rnd.id)
+    assert len(sessions) == 20, "two parts of ten sessions"
+    in_round = {m.id for s in sessions for m in s.members}
+    assert await app.store.busy_members("console:demo") == in_round
+    counts = await app.store.role_history("console:demo")
+    assert {u for u, (i, k, _) in counts.items() if i or k} == in_round
+    await app.rounds.resume()  # as at a restart
+    await asyncio.gather(*app.rounds.openings.running)
+    assert all(s.space is not None for s in await app.store.round_sessions(rnd.id))
+    free = sorted(set(MEMBERS) - in_round)[:2]
+    await app.service.handle(c.PairNow(actor=user(free[0])))
+    reply = await app.service.handle(c.PairNow(actor=user(free[1])))
+    assert reply.text.startswith("Paired! 2 of you"), reply.text
+
+
+async def test_a_command_that_makes_way_waits_for_the_others_not_for_itself(app, monkeypatch):
+    """An organiser's round start lets members' commands go first between its steps: it
+    waits while others are in flight, never for its own (0.1 s a step, thousands of steps)."""
+    from bot import commands as c
+    from tests.conftest import user
+
+    await join(app, "ann")
+    real = app.store.live_session_id
+    waited = []
+
+    async def making_way(who):
+        started = asyncio.get_running_loop().time()
+        await app.service.quiet(30)
+        waited.append(asyncio.get_running_loop().time() - started)
+        return await real(who)
+
+    monkeypatch.setattr(app.store, "live_session_id", making_way)
+    reply = await asyncio.wait_for(app.service.handle(c.ShowStatus(actor=user("ann"))), 5)
+    assert not reply.error, reply.text
+    assert waited and waited[0] < 1, "it did not wait for itself"

@@ -74,7 +74,7 @@ async def test_saving_a_big_round_lets_the_loop_answer_between_chunks(tmp_path):
     built = [session(f"r1-{k}", members=(ids[2 * k], ids[2 * k + 1])) for k in range(MANY)]
     rnd = Round("r1", "discord:w1", 7, "weekly", "running", NOW)
     save = store.create_round(rnd, built, {s.id: "coding" for s in built})
-    assert await ticks_during(save) >= 20, "once a chunk (some 25 of a thousand rows)"
+    assert await ticks_during(save) >= 20, "between parts of 50 sessions"
     assert len(await store.round_sessions("r1")) == MANY
     await store.close()
 

@@ -116,3 +116,28 @@ async def test_a_write_outside_a_unit_takes_its_connection_before_the_writer(tmp
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len(await store.members(user("x").community)) == 2 + 2 * SQLITE_POOL
     await store.close()
+
+
+async def test_a_unit_apart_commits_whatever_the_unit_around_it_does(tmp_path):
+    """A big round's parts: each commits on its own, inside the command's unit of work; in a
+    unit that already holds the writer, a unit apart joins it (else it waited for ever)."""
+    store = SqlStore(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    await store.migrate()
+    try:
+        async with store.unit_of_work():
+            async with store.apart():
+                await store.save_member(member("kept"))
+            assert not store._writer.locked(), "the part gave the writer back at its commit"
+            raise RuntimeError("the command fails after the part")
+    except RuntimeError:
+        pass
+    try:
+        async with store.unit_of_work():
+            await store.save_member(member("first"))
+            async with store.apart():
+                await asyncio.wait_for(store.save_member(member("joined")), 5)
+            raise RuntimeError("the command fails: both writes go")
+    except RuntimeError:
+        pass
+    assert [m.user.id for m in await store.members("console:demo")] == ["kept"]
+    await store.close()
