@@ -20,7 +20,8 @@ import numpy as np
 from sqlalchemy import create_engine
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.storage import schema, standings
+from bot.storage import board, schema, standings
+from bot.storage.ranks import Ranks
 
 COMMUNITY = "discord:bench"
 TRACKS = ["coding", "behavioral", "system-design", "ml-system-design"]
@@ -112,7 +113,7 @@ async def measure(path: Path) -> dict[str, float]:
                 for limit in (10, None):  # the top ten the bot shows; every member ranked
 
                     async def query(period=period, track=track, limit=limit):
-                        return await standings.leaderboard(
+                        return await board.leaderboard(
                             conn, COMMUNITY, period=period, track=track, now=NOW, tz="UTC",
                             limit=limit,
                         )  # fmt: skip
@@ -122,7 +123,7 @@ async def measure(path: Path) -> dict[str, float]:
                     out[name] = await _time(query)
 
         async def one_line():
-            return await standings.standing_of(
+            return await Ranks().standing_of(
                 conn, COMMUNITY, "u4242", period="all", track=None, now=NOW, tz="UTC"
             )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import Connection, insert, inspect, literal, select, text, update
+from sqlalchemy.schema import CreateIndex
 
 from bot.model import Phase
 from bot.storage import schema, standings
@@ -118,6 +119,15 @@ def _v10(conn: Connection) -> None:
     )
 
 
+def _v11(conn: Connection) -> None:
+    """Indexes that let a board read its first rows only: each row's score at a usual
+    community mean, and the members hidden from the boards."""
+    schema.VERSION_11_INDEXES[0].create(conn, checkfirst=True)
+    # made with the table in a database created since; SQLAlchemy does not see an index on
+    # an expression, so the database looks
+    conn.execute(CreateIndex(standings.USUAL_INDEX, if_not_exists=True))
+
+
 def _add_columns(conn: Connection, columns) -> None:
     inspector = inspect(conn)
     for column in columns:
@@ -139,6 +149,7 @@ MIGRATIONS: list[tuple[int, Step]] = [
     (8, _v8),
     (9, _v9),
     (10, _v10),
+    (11, _v11),
 ]
 SUMMARIES_SINCE = 2
 

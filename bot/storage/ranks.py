@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ratings.scoring import Standing, period_start
-from bot.storage import standings
+from bot.storage.board import board_query, line
 from bot.storage.standings import standing_periods
 
 FRESH = timedelta(minutes=1)
@@ -60,11 +60,11 @@ class Ranks:
         ahead = bisect_left(board.order, mine)
         if board.place.get(member, mine) < mine:
             ahead -= 1  # the member's own older place is among those counted ahead
-        return standings.line(row, 1 + ahead)
+        return line(row, 1 + ahead)
 
 
 async def _line(conn, community, member, period, track, now, tz):
-    q, score = await standings.board_query(conn, community, period, track, now, tz)
+    q, score = await board_query(conn, community, period, track, now, tz)
     row = (await conn.execute(q.where(standing_periods.c.member == member))).first()
     return q, score, row
 

@@ -77,6 +77,13 @@ members = Table(
     # `now` reads who waits for a partner, not the whole community (added in version 9)
     Index("ix_members_waiting", "community", "waiting_since"),
 )
+# the few hidden from the boards, which every board leaves out (added in version 11)
+Index(
+    "ix_members_hidden",
+    members.c.community,
+    sqlite_where=members.c.hide_from_board.is_(True),
+    postgresql_where=members.c.hide_from_board.is_(True),
+)
 
 rounds = Table(
     "rounds",
@@ -320,3 +327,4 @@ VERSION_9_INDEXES = (
     next(i for i in ratings.indexes if i.name == "ix_ratings_ratee"),
     next(i for i in outbox.indexes if i.name == "ix_outbox_session"),
 )
+VERSION_11_INDEXES = (next(i for i in members.indexes if i.name == "ix_members_hidden"),)

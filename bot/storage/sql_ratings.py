@@ -10,7 +10,7 @@ from bot.model import (
     MessageRef,
     Rating,
 )
-from bot.storage import codec, standings
+from bot.storage import board, codec, standings
 from bot.storage import schema as t
 from bot.storage.ranks import Ranks
 from bot.storage.sql_engine import SqlEngine
@@ -172,7 +172,7 @@ class RatingStore(SqlEngine):
 
     async def leaderboard(self, community: str, *, period, track, now, tz, limit=None):
         async with self._read() as conn:
-            return await standings.leaderboard(
+            return await board.leaderboard(
                 conn, community, period=period, track=track, now=now, tz=tz, limit=limit
             )
 

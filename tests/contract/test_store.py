@@ -337,3 +337,20 @@ async def test_claims_split_due_timers_and_queued_posts_between_replicas(store):
         assert len(await store.claim_deliveries(later)) == 2
     else:  # one process on SQLite: claims are plain reads
         assert len(first) == len(second) == 3 and len(firsts) == len(seconds) == 2
+
+
+async def test_a_boards_top_rows_read_through_its_index_are_the_whole_boards(store):
+    """Both databases: the top of a board found through the index of usual scores (the
+    scores are numerics on PostgreSQL) is the top of the whole board."""
+    import random
+
+    from tests.unit.test_scoring_standings import COMMUNITY, NOW, _random_board
+
+    async with store._engine.begin() as conn:
+        await _random_board(conn, random.Random(2), 600, 3.9, settled=True)
+    board = lambda limit=None: store.leaderboard(  # noqa: E731
+        COMMUNITY, period="all", track=None, now=NOW, tz="UTC", limit=limit
+    )
+    full = await board()
+    assert len(full) == 600
+    assert await board(10) == full[:10]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.ratings import scoring
+from bot.storage import board as boards
 from bot.storage import ranks, schema, standings
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday
@@ -49,7 +50,7 @@ async def done(conn, member, days_ago=1.0, track="coding", tz="UTC"):
 
 
 async def board(conn, period="all", track=None, tz="UTC", now=NOW):
-    return await standings.leaderboard(conn, COMMUNITY, period=period, track=track, now=now, tz=tz)
+    return await boards.leaderboard(conn, COMMUNITY, period=period, track=track, now=now, tz=tz)
 
 
 async def test_one_perfect_rating_does_not_top_many_strong_ones(conn):
@@ -151,7 +152,7 @@ async def test_a_limited_board_keeps_the_true_ranks_of_its_top_rows(conn):
             await rate(conn, f"r{j}", f"m{k}", 2.0 + k * 0.4, session=f"s{k}-{j}")
         await done(conn, f"m{k}")
     full = await board(conn)
-    top = await standings.leaderboard(
+    top = await boards.leaderboard(
         conn, COMMUNITY, period="all", track=None, now=NOW, tz="UTC", limit=3
     )
     assert top == full[:3]
@@ -237,7 +238,7 @@ async def test_the_board_query_rounds_numerics_on_postgresql():
 
             return Empty()
 
-    q, _ = await standings.board_query(Conn(), COMMUNITY, "all", None, NOW, "UTC")
+    q, _ = await boards.board_query(Conn(), COMMUNITY, "all", None, NOW, "UTC")
     sql = str(q.compile(dialect=postgresql.dialect()))
     assert "round(CAST(" in sql and "AS NUMERIC), " in sql
 
@@ -280,3 +281,76 @@ async def test_a_replaced_rating_leaves_the_summaries_as_if_only_the_new_one_was
             results.append(await _summaries(c))
         await engine.dispose()
     assert results[0] == results[1]
+
+
+async def _random_board(conn, rng: random.Random, members: int, mean: float, settled=False):
+    """A board's rows as the summaries hold them, the community's mean as given. Settled:
+    every member rated a few times at least, near the mean. Else also members rated once
+    to three times (extreme calibrated sums among them), sessions only, or nothing."""
+    from bot.ratings.summaries import ALL_TIME, ALL_TRACKS
+
+    rows = []
+    for k in range(members):
+        n = rng.choices(
+            [0, rng.randint(1, 3), rng.randint(4, 60)], [0, 0, 1] if settled else [1, 3, 16]
+        )[0]
+        spread = (max(1.0, mean - 1.2), min(5.0, mean + 1.2)) if settled else (0.2, 5.8)
+        cal = sum(rng.uniform(*spread) for _ in range(n))
+        rows.append(dict(community=COMMUNITY, kind="all", start=ALL_TIME, track=ALL_TRACKS,
+                         member=f"m{k:04d}", ratings=n, rating_sum=cal, calibrated_sum=cal,
+                         sessions=rng.choice([0, 1, rng.randint(2, 40)])))  # fmt: skip
+    await conn.execute(standings.standing_periods.insert(), rows)
+    await conn.execute(
+        standings.standing_community.insert(),
+        [dict(community=COMMUNITY, ratings=1000, rating_sum=1000 * mean)],
+    )
+
+
+@pytest.mark.parametrize("mean", [1.0, 3.7, 5.0])
+async def test_a_boards_first_rows_read_through_their_bound_are_its_first_rows(conn, mean):
+    """The top rows of a board come from the rows of highest possible score (an index),
+    proven to hold them, or from the whole board: the same rows and ranks either way; no
+    score is above its usual one by more than the mean is above the usual mean."""
+    await _random_board(conn, random.Random(int(mean * 10)), 1500, mean)
+    full = await board(conn)
+    for limit in (1, 3, 10, 40):
+        got = await boards.leaderboard(
+            conn, COMMUNITY, period="all", track=None, now=NOW, tz="UTC", limit=limit
+        )
+        assert got == full[:limit]
+    from bot.storage.standings import USUAL_MEAN
+
+    q, score = await boards.board_query(conn, COMMUNITY, "all", None, NOW, "UTC")
+    above = max(0.0, mean - USUAL_MEAN)
+    for row in (await conn.execute(q.add_columns(boards.usual_score))).all():
+        assert row.score <= row[-1] + above + boards.MARGIN, "a score above its bound"
+
+
+async def test_a_settled_communitys_top_ten_is_read_without_scoring_every_row(conn):
+    """Scoring every member's row took 15 ms at 10,000 members; in a community whose
+    members have been rated a few times, the top ten are proven from a few rows."""
+    from bot.storage.standings import USUAL_MEAN
+
+    await _random_board(conn, random.Random(5), 1500, USUAL_MEAN, settled=True)
+    q, _ = await boards.board_query(conn, COMMUNITY, "all", None, NOW, "UTC")
+    for row in (await conn.execute(q.add_columns(boards.usual_score))).all():
+        assert row.score == pytest.approx(row[-1], abs=1e-8), "the index's score is not ours"
+    raw = (await conn.get_raw_connection()).driver_connection
+    steps = {"n": 0}
+
+    def count():
+        steps["n"] += 1
+        return 0
+
+    async def steps_of(limit):
+        steps["n"] = 0
+        await raw.set_progress_handler(count, 100)
+        got = await boards.leaderboard(
+            conn, COMMUNITY, period="all", track=None, now=NOW, tz="UTC", limit=limit
+        )
+        await raw.set_progress_handler(None, 100)
+        return steps["n"], got
+
+    (top, ten), (whole, full) = await steps_of(10), await steps_of(None)
+    assert ten == full[:10]
+    assert top * 10 < whole, "every row was scored"
