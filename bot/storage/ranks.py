@@ -15,12 +15,10 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ratings.scoring import Standing, period_start
-from bot.storage.board import board_query, line
-from bot.storage.standings import standing_periods
+from bot.storage.board import board_params, line, statements
 
 FRESH = timedelta(minutes=1)
 
@@ -49,13 +47,15 @@ class Ranks:
         now: datetime,
         tz: str,
     ) -> Standing | None:
-        q, score, row = await _line(conn, community, member, period, track, now, tz)
+        made = statements(conn.dialect.name)
+        params = await board_params(conn, community, period, track, now, tz)
+        row = (await conn.execute(made.line, {**params, "member": member})).first()
         if row is None:
             return None
         key = (community, period, track, tz, period_start(period, now, tz))
         board = self._boards.get(key)
         if board is None or not board.taken <= now < board.taken + FRESH:
-            board = self._boards[key] = await _order(conn, q, score, now)
+            board = self._boards[key] = await _order(conn, made, params, now)
         mine = (-float(row[4]), member)
         ahead = bisect_left(board.order, mine)
         if board.place.get(member, mine) < mine:
@@ -63,20 +63,8 @@ class Ranks:
         return line(row, 1 + ahead)
 
 
-async def _line(conn, community, member, period, track, now, tz):
-    q, score = await board_query(conn, community, period, track, now, tz)
-    row = (await conn.execute(q.where(standing_periods.c.member == member))).first()
-    return q, score, row
-
-
-async def _order(conn, q, score, now: datetime) -> _Board:
-    p = standing_periods.c
-    rows = await conn.execute(
-        select(p.member, score)
-        .select_from(standing_periods)
-        .where(q.whereclause)
-        .order_by(score.desc())
-    )
+async def _order(conn, made, params: dict, now: datetime) -> _Board:
+    rows = await conn.execute(made.order, params)
     order = [(-float(s), m) for m, s in rows]
     order.sort()  # ties by member as Python compares them (nearly sorted: a single pass)
     return _Board(now, order, {k[1]: k for k in order})
