@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.model import (
@@ -44,11 +44,7 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
         if unit is not None and community in unit.configs:
             return unit.configs[community]
         async with self._read() as conn:
-            row = (
-                await conn.execute(
-                    select(t.communities.c.config).where(t.communities.c.community == community)
-                )
-            ).first()
+            row = (await conn.execute(_CONFIG, {"community": community})).first()
         if row:
             cfg = codec.config_from_json(community, row[0])
         else:
@@ -70,11 +66,7 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
     async def get_member(self, user: UserRef) -> Member | None:
         async with self._read() as conn:
             row = (
-                await conn.execute(
-                    select(t.members).where(
-                        t.members.c.community == user.community, t.members.c.user_id == user.id
-                    )
-                )
+                await conn.execute(_MEMBER, {"community": user.community, "id": user.id})
             ).first()
         return codec.member_from_row(row._mapping) if row else None
 
@@ -217,11 +209,11 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
     async def get_session(self, session_id: str, *, for_update: bool = False) -> Session | None:
         """``for_update``: inside a unit of work on PostgreSQL, lock the session's row until
         the unit ends, so another replica's work on it waits (SQLite has one process)."""
-        q = select(t.sessions).where(t.sessions.c.id == session_id)
-        if for_update and self._dialect == "postgresql" and self.in_unit():
-            q = q.with_for_update()
+        locked = for_update and self._dialect == "postgresql" and self.in_unit()
         async with self._read() as conn:
-            row = (await conn.execute(q)).first()
+            row = (
+                await conn.execute(_SESSION_LOCKED if locked else _SESSION, {"id": session_id})
+            ).first()
         return codec.session_from_row(row._mapping) if row else None
 
     async def sessions_live(self, community: str) -> list[Session]:
@@ -353,3 +345,13 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
                     out.setdefault(user_id, set()).add(question_id)
                 await asyncio.sleep(0)
         return out
+
+
+# what nearly every command reads, each statement built once: building one anew took longer
+# than SQLite took to run it
+_CONFIG = select(t.communities.c.config).where(t.communities.c.community == bindparam("community"))
+_MEMBER = select(t.members).where(
+    t.members.c.community == bindparam("community"), t.members.c.user_id == bindparam("id")
+)
+_SESSION = select(t.sessions).where(t.sessions.c.id == bindparam("id"))
+_SESSION_LOCKED = _SESSION.with_for_update()

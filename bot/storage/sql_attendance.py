@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
 from bot.model import Attendance, Session, UserRef
 from bot.storage import codec
@@ -52,14 +52,9 @@ class AttendanceStore(SqlEngine):
     # --- live places ------------------------------------------------------------------
 
     async def live_session_id(self, user: UserRef) -> str | None:
-        lm = t.live_members.c
         async with self._read() as conn:
             return (
-                await conn.execute(
-                    select(lm.session_id).where(
-                        lm.community == user.community, lm.user_id == user.id
-                    )
-                )
+                await conn.execute(_LIVE_SESSION, {"community": user.community, "id": user.id})
             ).scalar()
 
     async def busy_members(self, community: str, ids: Iterable[str] | None = None) -> set[str]:
@@ -238,3 +233,10 @@ class AttendanceStore(SqlEngine):
         )
         async with self._read() as conn:
             return [(r[0], float(r[1]), int(r[2])) for r in (await conn.execute(q)).all()]
+
+
+# asked by most commands: built once (see sql.py)
+_LIVE_SESSION = select(t.live_members.c.session_id).where(
+    t.live_members.c.community == bindparam("community"),
+    t.live_members.c.user_id == bindparam("id"),
+)

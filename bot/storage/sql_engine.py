@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as TimeoutError_
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
@@ -364,19 +365,12 @@ class SqlEngine:
         return True
 
     async def _remember(self, conn: AsyncConnection, community: str, event_id: str, now) -> bool:
-        stmt = (
-            t.insert_for(self._dialect, t.seen_events)
-            .values(community=community, event_id=event_id, at=now)
-            .on_conflict_do_nothing()
-        )
-        return (await conn.execute(stmt)).rowcount == 1
+        seen = dict(community=community, event_id=event_id, at=now)
+        return (await conn.execute(_remembering(self._dialect), seen)).rowcount == 1
 
     async def seen_event(self, community: str, event_id: str) -> bool:
-        se = t.seen_events.c
         async with self._read() as conn:
-            row = await conn.execute(
-                select(se.event_id).where(se.community == community, se.event_id == event_id)
-            )
+            row = await conn.execute(_SEEN, {"community": community, "event_id": event_id})
             return row.first() is not None
 
     async def close(self) -> None:
@@ -388,3 +382,15 @@ class SqlEngine:
         ins = t.insert_for(self._dialect, table).values(**values)
         changed = {k: v for k, v in values.items() if k not in keys}
         return ins.on_conflict_do_update(index_elements=list(keys), set_=changed)
+
+
+# every command that writes asks and records its delivery: built once (see sql.py)
+_SEEN = select(t.seen_events.c.event_id).where(
+    t.seen_events.c.community == bindparam("community"),
+    t.seen_events.c.event_id == bindparam("event_id"),
+)
+
+
+@cache
+def _remembering(dialect: str):
+    return t.insert_for(dialect, t.seen_events).on_conflict_do_nothing()

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    bindparam,
     delete,
     func,
     select,
@@ -259,11 +260,13 @@ async def _apply(conn, shares: list[tuple[dict, int]]) -> None:
 
 
 async def community_mean(conn, community: str) -> float:
-    c = standing_community.c
-    row = (
-        await conn.execute(select(c.ratings, c.rating_sum).where(c.community == community))
-    ).first()
+    row = (await conn.execute(_MEAN, {"community": community})).first()
     return _mean(row.ratings, row.rating_sum) if row else scoring.NEUTRAL
+
+
+_MEAN = select(standing_community.c.ratings, standing_community.c.rating_sum).where(
+    standing_community.c.community == bindparam("community")
+)  # built once: every board and rating reads it
 
 
 def _mean(ratings: int, rating_sum: float) -> float:

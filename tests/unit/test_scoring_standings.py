@@ -231,7 +231,7 @@ async def test_the_board_query_rounds_numerics_on_postgresql():
     class Conn:  # just enough of a connection to build the query
         dialect = postgresql.dialect()
 
-        async def execute(self, _q):
+        async def execute(self, _q, _params=None):
             class Empty:
                 def first(self):
                     return None
