@@ -267,19 +267,14 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
         free the places of members no longer in it and queue what the members must be told,
         atomically. A timer for the phase the session is still in stays armed."""
         row = codec.session_to_row(s)
-        tc = t.timers.c
         key = f"{s.phase.value}:{s.turn_index}"
+        ended = s.phase.terminal
         async with self._write() as conn:
-            await conn.execute(update(t.sessions).where(t.sessions.c.id == s.id).values(**row))
-            stale = (tc.subject == s.id) & tc.fired_at.is_(None)
-            if not s.phase.terminal:
-                stale = stale & (tc.key != key)
-            await conn.execute(update(t.timers).where(stale).values(fired_at=now))
-            lm = t.live_members.c
-            gone = lm.session_id == s.id
-            if not s.phase.terminal:
-                gone = gone & lm.user_id.not_in([m.id for m in s.present])
-            await conn.execute(delete(t.live_members).where(gone))
+            await conn.execute(_SAVE_SESSION, {**row, "saved": s.id})
+            stale = _RETIRE_ALL if ended else _RETIRE_OTHERS
+            await conn.execute(stale, {"of_session": s.id, "phase_key": key, "now": now})
+            gone = _FREE_ALL if ended else _FREE_OTHERS
+            await conn.execute(gone, {"sid": s.id, "present": [m.id for m in s.present]})
             if settled is not None:
                 await self._settle_attendance(conn, s, *settled)
             if s.phase.value == "done":
@@ -355,3 +350,15 @@ _MEMBER = select(t.members).where(
 )
 _SESSION = select(t.sessions).where(t.sessions.c.id == bindparam("id"))
 _SESSION_LOCKED = _SESSION.with_for_update()
+
+# a session's transition, the most frequent write: built once
+_SAVE_SESSION = update(t.sessions).where(t.sessions.c.id == bindparam("saved"))
+_tc, _lm = t.timers.c, t.live_members.c
+_RETIRE_ALL = (
+    update(t.timers)
+    .where(_tc.subject == bindparam("of_session"), _tc.fired_at.is_(None))
+    .values(fired_at=bindparam("now"))
+)
+_RETIRE_OTHERS = _RETIRE_ALL.where(_tc.key != bindparam("phase_key"))  # the phase's own stays
+_FREE_ALL = delete(t.live_members).where(_lm.session_id == bindparam("sid"))
+_FREE_OTHERS = _FREE_ALL.where(_lm.user_id.not_in(bindparam("present", expanding=True)))

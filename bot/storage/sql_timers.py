@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from bot.model import (
     Phase,
@@ -22,11 +22,8 @@ class TimerStore(SqlEngine):
     # --- timers -----------------------------------------------------------------------
 
     async def _add_timer(self, conn, community, kind, subject, key, due_at) -> Timer:
-        res = await conn.execute(
-            insert(t.timers).values(
-                community=community, kind=kind, subject=subject, key=key, due_at=due_at
-            )
-        )
+        timer = dict(community=community, kind=kind, subject=subject, key=key, due_at=due_at)
+        res = await conn.execute(_ADD_TIMER, timer)
         return Timer(res.inserted_primary_key[0], community, kind, subject, key, due_at)
 
     async def add_timer(
@@ -61,13 +58,8 @@ class TimerStore(SqlEngine):
 
     async def claim_timer(self, timer_id: int, now: datetime) -> bool:
         """Mark a timer fired; False if something else already did (it must not run twice)."""
-        tc = t.timers.c
         async with self._write() as conn:
-            res = await conn.execute(
-                update(t.timers)
-                .where(tc.id == timer_id, tc.fired_at.is_(None))
-                .values(fired_at=now)
-            )
+            res = await conn.execute(_CLAIM_TIMER, {"timer": timer_id, "now": now})
             return res.rowcount == 1
 
     async def purge_done(self, before: datetime) -> tuple[int, int]:
@@ -85,20 +77,22 @@ class TimerStore(SqlEngine):
     # --- the outbox -----------------------------------------------------------------
 
     async def _queue(self, conn, s: Session, deliveries: Sequence[Delivery], now: datetime) -> None:
-        for d in deliveries:
-            await conn.execute(
-                insert(t.outbox).values(
-                    community=s.community,
-                    session_id=s.id,
-                    kind=d.kind,
-                    target=d.target.id,
-                    user_id=d.user.id if d.user else None,
-                    message=codec.message_to_json(d.msg),
-                    link=d.link,
-                    turn=d.turn,
-                    created_at=now,
-                )
+        rows = [
+            dict(
+                community=s.community,
+                session_id=s.id,
+                kind=d.kind,
+                target=d.target.id,
+                user_id=d.user.id if d.user else None,
+                message=codec.message_to_json(d.msg),
+                link=d.link,
+                turn=d.turn,
+                created_at=now,
             )
+            for d in deliveries
+        ]
+        if rows:  # in their order: the outbox sends them by id
+            await conn.execute(_QUEUE, rows)
 
     async def queue(self, s: Session, deliveries: Sequence[Delivery], now: datetime) -> None:
         """Queue more announcements for a session (sent after the unit of work commits)."""
@@ -122,13 +116,16 @@ class TimerStore(SqlEngine):
     ) -> list[tuple[int, str, str, Delivery, bool]]:
         """(id, community, session id, delivery, tried before) not yet sent, oldest first."""
         o = t.outbox.c
-        q = select(t.outbox).where(o.sent_at.is_(None)).order_by(o.id)
-        if session_id is not None:
-            q = q.where(o.session_id == session_id)
-        if ids is not None:
-            q = q.where(o.id.in_(list(ids)))
+        if session_id is not None and ids is None:
+            q, values = _UNSENT_OF_SESSION, {"sid": session_id}  # after each transition
+        else:
+            q, values = select(t.outbox).where(o.sent_at.is_(None)).order_by(o.id), {}
+            if session_id is not None:
+                q = q.where(o.session_id == session_id)
+            if ids is not None:
+                q = q.where(o.id.in_(list(ids)))
         async with self._read() as conn:
-            rows = (await conn.execute(q)).all()
+            rows = (await conn.execute(q, values)).all()
         out = []
         for r in rows:
             c = r.community
@@ -170,15 +167,11 @@ class TimerStore(SqlEngine):
 
     async def mark_tried(self, outbox_id: int, now: datetime) -> None:
         async with self._write() as conn:
-            await conn.execute(
-                update(t.outbox).where(t.outbox.c.id == outbox_id).values(tried_at=now)
-            )
+            await conn.execute(_MARK, {"post": outbox_id, "tried_at": now})
 
     async def mark_delivered(self, outbox_id: int, now: datetime) -> None:
         async with self._write() as conn:
-            await conn.execute(
-                update(t.outbox).where(t.outbox.c.id == outbox_id).values(sent_at=now)
-            )
+            await conn.execute(_MARK, {"post": outbox_id, "sent_at": now})
 
 
 def _pending():
@@ -187,3 +180,19 @@ def _pending():
     tc = t.timers.c
     q = select(t.timers).where(tc.fired_at.is_(None), tc.kind != t.OPENING)
     return q.order_by(tc.due_at, tc.id)
+
+
+# what each transition and each post runs: built once (see sql.py)
+_ADD_TIMER = insert(t.timers)
+_CLAIM_TIMER = (
+    update(t.timers)
+    .where(t.timers.c.id == bindparam("timer"), t.timers.c.fired_at.is_(None))
+    .values(fired_at=bindparam("now"))
+)
+_QUEUE = insert(t.outbox)
+_UNSENT_OF_SESSION = (
+    select(t.outbox)
+    .where(t.outbox.c.sent_at.is_(None), t.outbox.c.session_id == bindparam("sid"))
+    .order_by(t.outbox.c.id)
+)
+_MARK = update(t.outbox).where(t.outbox.c.id == bindparam("post"))  # the column it is given
