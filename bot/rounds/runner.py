@@ -39,7 +39,7 @@ POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps a
 # not held for minutes
 OPEN_INLINE = 25
 OPENED_BY_COMMAND_WITHIN = timedelta(minutes=1)
-SAVED_TOGETHER = 50  # a big round's sessions saved per transaction: about 10 ms of the writer
+SAVED_TOGETHER = 20  # a big round's sessions saved per transaction: a few ms of the writer
 PART_ATTEMPTS = 3
 BUILT_BETWEEN_YIELDS = 25  # sessions built (questions chosen) before the loop looks around
 ENTRANTS_BETWEEN_YIELDS = 2_000  # members made entrants of the pairing, likewise

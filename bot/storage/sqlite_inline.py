@@ -53,6 +53,7 @@ BIG_COMMIT = 2_000  # rows changed since the last commit: past this it runs on a
 
 class _Connection(sqlite3.Connection):
     _changes_then = 0
+    on_commit = staticmethod(lambda: None)  # the dialect's (Checkpoints counts commits)
 
     def cursor(self, factory=_Cursor):
         return super().cursor(factory)
@@ -63,8 +64,10 @@ class _Connection(sqlite3.Connection):
         # commands meanwhile; this connection waits, still this task's alone
         changed, self._changes_then = self.total_changes - self._changes_then, self.total_changes
         if changed < BIG_COMMIT:
-            return super().commit()
-        return await_(asyncio.to_thread(sqlite3.Connection.commit, self))
+            super().commit()
+        else:
+            await_(asyncio.to_thread(sqlite3.Connection.commit, self))
+        self.on_commit()
 
 
 class _Context(SQLiteExecutionContext):
@@ -79,6 +82,7 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
     supports_statement_cache = True
     supports_server_side_cursors = True
     execution_ctx_cls = _Context
+    on_commit = staticmethod(lambda: None)  # called after each commit of its connections
 
     @classmethod
     def get_pool_class(cls, url):
@@ -88,7 +92,9 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
     def connect(self, *args, **kwargs):
         kwargs["factory"] = _Connection
         kwargs["check_same_thread"] = False  # a big commit runs on a thread (_Connection)
-        return super().connect(*args, **kwargs)
+        conn = super().connect(*args, **kwargs)
+        conn.on_commit = self.on_commit
+        return conn
 
 
 registry.register("sqlite.mockround_inline", __name__, "InlineSQLiteDialect")
