@@ -101,24 +101,16 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
             return await paged(conn, q, codec.member_from_row, 1_000)
 
     async def member_names(self, community: str, ids: Sequence[str]) -> dict[str, str]:
-        m = t.members.c
         async with self._read() as conn:
-            rows = await conn.execute(
-                select(m.user_id, m.name).where(m.community == community, m.user_id.in_(list(ids)))
-            )
+            rows = await conn.execute(_NAMES, {"community": community, "ids": list(ids)})
             return {r.user_id: r.name for r in rows}
 
     async def member_profiles(
         self, community: str, ids: Sequence[str]
     ) -> dict[str, tuple[str, str]]:
         """id -> (name, zone): what a session's messages need, in one query."""
-        m = t.members.c
         async with self._read() as conn:
-            rows = await conn.execute(
-                select(m.user_id, m.name, m.timezone).where(
-                    m.community == community, m.user_id.in_(list(ids))
-                )
-            )
+            rows = await conn.execute(_PROFILES, {"community": community, "ids": list(ids)})
             return {r.user_id: (r.name, r.timezone) for r in rows}
 
     async def waiting_members(self, community: str, since: datetime) -> list[Member]:
@@ -349,6 +341,11 @@ _MEMBER = select(t.members).where(
     t.members.c.community == bindparam("community"), t.members.c.user_id == bindparam("id")
 )
 _SESSION = select(t.sessions).where(t.sessions.c.id == bindparam("id"))
+_PROFILES = select(t.members.c.user_id, t.members.c.name, t.members.c.timezone).where(
+    t.members.c.community == bindparam("community"),
+    t.members.c.user_id.in_(bindparam("ids", expanding=True)),
+)
+_NAMES = _PROFILES.with_only_columns(t.members.c.user_id, t.members.c.name)
 _SESSION_LOCKED = _SESSION.with_for_update()
 
 # a session's transition, the most frequent write: built once
