@@ -153,14 +153,19 @@ class Rounds:
         else:
             rnd, built = await self._save_in_parts(cfg, the_round, built, tracks, unplaced)
 
+        # what the announcement needs, and no more: it outlives the command's frames, and
+        # the round's members and sessions kept alive past the collector's pause were all
+        # scanned by its next collection (50 ms at 20,000 members)
+        count, told = len(built), {u: (by_id[u].user, why) for u, why in unplaced.items()}
+
         async def announce() -> None:
             if opened_here:
-                await self.openings.in_order(round_id, len(built))
+                await self.openings.in_order(round_id, count)
             else:
                 self.openings.wake()  # and the other replicas join at their next poll
-            for member_id, reason in unplaced.items():
+            for member_id, (user, reason) in told.items():
                 try:
-                    await self.chat.send(by_id[member_id].user, _unplaced_message(reason))
+                    await self.chat.send(user, _unplaced_message(reason))
                 except Exception:  # closed DMs: the round itself must not fail for it
                     log.warning("could not tell %s why they sit out this round", member_id)
 
