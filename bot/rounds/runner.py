@@ -43,6 +43,7 @@ SAVED_TOGETHER = 20  # a big round's sessions saved per transaction: a few ms of
 PART_ATTEMPTS = 3
 BUILT_BETWEEN_YIELDS = 25  # sessions built (questions chosen) before the loop looks around
 ENTRANTS_BETWEEN_YIELDS = 2_000  # members made entrants of the pairing, likewise
+ANSWERED_PER_READ = 500  # members whose answered questions are read at once
 PARTNER_TAKEN = (
     "your partner started a session on demand just as this round began: /mock now finds you another"
 )
@@ -73,7 +74,10 @@ class Rounds:
         today = self.clock.now().date()
         busy = await self.store.busy_members(cfg.community)
         out = []
-        for m in await self.store.members(cfg.community, statuses=("active", "paused")):
+        everyone = await self.store.members(
+            cfg.community, statuses=("active", "paused"), between=self.make_way
+        )
+        for m in everyone:
             if m.user.id in busy:
                 continue  # still in a session (e.g. on demand): next round
             if slot and (m.slot if cfg.slot(m.slot) else 1) != slot:
@@ -121,7 +125,9 @@ class Rounds:
         pairing = await self._pair(cfg, members, seed, now, kind)
         by_id = {m.user.id: m for m in members}
         placed = [x for group in pairing.groups for x in group.members]
-        answered = await self.store.answered_by(cfg.community, placed)  # one read, not one a pair
+        answered = {}  # a few reads, not one a pair; commands first between them
+        async for part in _in_turns(placed, ANSWERED_PER_READ, self.make_way):
+            answered.update(await self.store.answered_by(cfg.community, part))
         built, tracks = [], {}
         groups = list(enumerate(pairing.groups))
         async for part in _in_turns(groups, BUILT_BETWEEN_YIELDS, self.make_way):

@@ -91,14 +91,16 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
         async with self._write() as conn:
             await conn.execute(self._upsert(t.members, values, ["community", "user_id"]))
 
-    async def members(self, community: str, statuses: Iterable[str] = ("active",)) -> list[Member]:
+    async def members(
+        self, community: str, statuses: Iterable[str] = ("active",), between=None
+    ) -> list[Member]:
         q = (
             select(t.members)
             .where(t.members.c.community == community, t.members.c.status.in_(statuses))
             .order_by(t.members.c.user_id)
         )
         async with self._read() as conn:  # a weekly round reads everyone
-            return await paged(conn, q, codec.member_from_row, 1_000)
+            return await paged(conn, q, codec.member_from_row, 1_000, between)
 
     async def member_names(self, community: str, ids: Sequence[str]) -> dict[str, str]:
         async with self._read() as conn:

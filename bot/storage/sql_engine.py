@@ -141,14 +141,17 @@ def among(ids: Iterable[str] | None) -> tuple[list[str] | None, set[str] | None]
     return (ids, None) if len(ids) <= IDS_IN_QUERY else (None, set(ids))
 
 
-async def paged(conn: AsyncConnection, q, decode, size: int) -> list:
+async def paged(conn: AsyncConnection, q, decode, size: int, between=None) -> list:
     """Every row of ``q`` decoded, read ``size`` at a time with the loop answering commands
     between pages (SQLite runs on the loop's thread): a weekly round's members or sessions
-    in one go held it for half a second."""
+    in one go held it for half a second. ``between``: awaited there too (the caller's
+    way of letting commands go first)."""
     out = []
     async for page in (await conn.stream(q)).partitions(size):
         out += [decode(r._mapping) for r in page]
         await asyncio.sleep(0)
+        if between is not None:
+            await between()
     return out
 
 

@@ -245,9 +245,17 @@ async def test_a_big_round_is_saved_in_parts_and_members_commands_write_between_
     from tests.conftest import CHANNEL, user
 
     monkeypatch.setattr(runner, "SAVED_TOGETHER", 10)
+    monkeypatch.setattr(runner, "ANSWERED_PER_READ", 10)
     await join(app, *MEMBERS)
     original_pair, original_add = app.rounds._pair, app.store.add_to_round
     pairings, asked, made_way = [], [], []
+    original_answered, reads = app.store.answered_by, []
+
+    async def answered_by(community, ids):
+        reads.append(len(ids))
+        return await original_answered(community, ids)
+
+    monkeypatch.setattr(app.store, "answered_by", answered_by)
     original_way = app.rounds.make_way
 
     async def pair(*args, **kw):
@@ -274,7 +282,11 @@ async def test_a_big_round_is_saved_in_parts_and_members_commands_write_between_
     )
     assert not reply.error, reply.text
     assert pairings.count("weekly") == 1, "the round was paired once"
-    assert len(made_way) >= 3, "commands go first between the round's parts"
+    # the round's 62 members' answered questions, a few at a time (the pair made on demand
+    # reads its two)
+    assert sorted(reads) == [2, 2] + [10] * 6
+    # between the reads (6), the parts (3) and the sessions built (1)
+    assert len(made_way) >= 10, "commands go first between the round's steps"
     answers = [(await task).text for _, task in asked]
     assert answers[1].startswith("Paired! 2 of you"), answers
     x, y = (who for who, _ in asked)
