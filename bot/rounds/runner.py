@@ -33,7 +33,6 @@ from bot.storage.sql_rounds import Conflict
 
 log = logging.getLogger(__name__)
 
-
 POOL_THRESHOLD = 400  # above this, pair in a worker process so the loop keeps answering
 # a round with more pairs opens after the answer, so the command (or the weekly timer) is
 # not held for minutes
@@ -86,7 +85,9 @@ class Rounds:
                 if m.paused_until is None or m.paused_until > today:
                     continue  # paused until a date, or until they come back themselves
                 m = replace(m, status="active", paused_until=None)
-                async with self.store.apart():  # the round's parts are saved apart: first this
+                # a transaction of its own: the command's unit must not hold the writer
+                # while a big round's parts are saved apart from it
+                async with self.store.apart():
                     await self.store.set_member_status(m.user, "active")
             out.append(m)
         return out
@@ -186,7 +187,7 @@ class Rounds:
         taking its members out. A crash part-way leaves a smaller round running: each saved
         part is whole (sessions, places, meetings, counts, spaces to open); the members of
         the rest were told nothing and wait for the next round."""
-        rnd, saved = None, []
+        rnd, saved = the_round(True), []
         for start in range(0, len(built), SAVED_TOGETHER):
             if start:  # commands first: the writer is free between parts
                 await asyncio.sleep(0)
@@ -197,16 +198,12 @@ class Rounds:
                     async with self.store.apart():
                         await self.store.hold_writer()
                         kept = await self._still_free(cfg, part, unplaced)
-                        if rnd is None:
-                            first = the_round(True)
-                            await self.store.create_round(first, kept, tracks, first.created_at)
-                        else:
-                            await self.store.add_to_round(rnd, kept, tracks, rnd.created_at)
+                        save = self.store.add_to_round if start else self.store.create_round
+                        await save(rnd, kept, tracks, rnd.created_at)
                     break
                 except Conflict:  # PostgreSQL: a pair made on demand between look and save
                     if attempt == PART_ATTEMPTS:
                         raise
-            rnd = rnd or first
             saved += kept
         if dict(rnd.unplaced) != unplaced:  # partners of members taken between parts
             await self.store.set_round_unplaced(rnd.id, unplaced)
