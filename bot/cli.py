@@ -104,13 +104,10 @@ def _run(args: argparse.Namespace, settings, platforms: list[str]) -> int:
             raise SettingsError("the console runs alone: run console, or run discord slack")
         importlib.import_module("adapters.discord.runner")  # a missing extra names itself
         runner = importlib.import_module("adapters.together.runner")
-        settle_startup()
-        asyncio.run(runner.run(settings))
-        return 0
-    platform = platforms[0]
-    runner = importlib.import_module(f"adapters.{platform}.runner")
-    settle_startup()
-    if platform == "console":
+    else:
+        runner = importlib.import_module(f"adapters.{platforms[0]}.runner")
+    settle_startup()  # after the imports: what they loaded is set apart too
+    if platforms == ["console"]:
         return asyncio.run(runner.run(settings, admin=args.admin, database=args.database)) or 0
     asyncio.run(runner.run(settings))
     return 0

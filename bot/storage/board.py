@@ -84,7 +84,7 @@ def line(row, rank: int) -> Standing:
     return Standing(member, rank, float(score), raw / got if got else None, got, done, int(streak))
 
 
-async def board_params(conn, community, period, track, now, tz, mean=None) -> dict:
+async def board_params(conn, community, period, track, now, tz) -> dict:
     """The values of a board's statements: which rows, the community's mean, the week
     before which a streak has lapsed."""
     start = period_start(period, now, tz)
@@ -94,16 +94,9 @@ async def board_params(conn, community, period, track, now, tz, mean=None) -> di
         kind=kind,
         start=first,
         track=ALL_TRACKS if track is None else track,
-        mean=await community_mean(conn, community) if mean is None else mean,
+        mean=await community_mean(conn, community),
         lapsed=week_start(now, tz) - timedelta(weeks=1),
     )
-
-
-async def board_query(conn, community, period, track, now, tz, mean=None):
-    """The board's rows (their values bound) and score expression."""
-    made = statements(conn.dialect.name)
-    params = await board_params(conn, community, period, track, now, tz, mean)
-    return made.rows.params(**params), made.score
 
 
 @dataclass(frozen=True)
@@ -111,8 +104,8 @@ class Statements:
     """A board's statements, built once per database kind: each built anew cost more than
     it took to run (1.5 ms of building the score for a board of ten rows)."""
 
-    score: object  # the score of ``bot.ratings.scoring``, computed where the rows are
-    rows: Select  # the board's rows, in no order
+    rows: Select  # the board's rows, in no order (the score of ``bot.ratings.scoring``
+    # computed where the rows are, so only the rows asked for travel)
     order: Select  # every member's score, best first (``ranks``)
     line: Select  # one member's row (:member)
     shown: Select  # the rows shown (the members hidden from boards left out), in order
@@ -163,15 +156,11 @@ def statements(dialect: str) -> Statements:
         .limit(bindparam("count", type_=Integer))
         .subquery()
     )
-    c = likely.c
     return Statements(
-        score=score,
         rows=rows,
         order=select(p.member, score).where(which).order_by(score.desc()),
         line=rows.where(p.member == bindparam("member")),
         shown=shown.order_by(score.desc(), p.member),
         shown_first=shown.order_by(score.desc(), p.member).limit(bindparam("limit", type_=Integer)),
-        likely=select(*(col for col in c if col.name != "top"), c.top).order_by(
-            c.score.desc(), c.member
-        ),
+        likely=select(likely).order_by(likely.c.score.desc(), likely.c.member),
     )

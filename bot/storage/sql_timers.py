@@ -42,18 +42,15 @@ class TimerStore(SqlEngine):
             )
 
     async def pending_timers(self, due_by: datetime | None = None) -> list[Timer]:
-        q = _pending()
-        if due_by is not None:
-            q = q.where(t.timers.c.due_at <= due_by)
+        q = _PENDING if due_by is None else _PENDING.where(_tc.due_at <= due_by)
         async with self._read() as conn:
             rows = (await conn.execute(q)).all()
         return [codec.timer_from_row(r._mapping) for r in rows]
 
     async def next_due_after(self, now: datetime) -> Timer | None:
         """The earliest timer due after ``now`` (one index step): when to wake next."""
-        q = _pending().where(t.timers.c.due_at > now).limit(1)
         async with self._read() as conn:
-            row = (await conn.execute(q)).first()
+            row = (await conn.execute(_NEXT_DUE, {"now": now})).first()
         return codec.timer_from_row(row._mapping) if row is not None else None
 
     async def claim_timer(self, timer_id: int, now: datetime) -> bool:
@@ -112,18 +109,16 @@ class TimerStore(SqlEngine):
             return [r.session_id for r in await conn.execute(q)]
 
     async def undelivered(
-        self, session_id: str | None = None, ids: Sequence[int] | None = None
+        self, session_id: str | None = None, *, ids: Sequence[int] | None = None
     ) -> list[tuple[int, str, str, Delivery, bool]]:
-        """(id, community, session id, delivery, tried before) not yet sent, oldest first."""
-        o = t.outbox.c
-        if session_id is not None and ids is None:
+        """(id, community, session id, delivery, tried before) not yet sent, oldest first:
+        every one, a session's, or those of ``ids``."""
+        if ids is not None:
+            q, values = _UNSENT_AMONG, {"ids": list(ids)}
+        elif session_id is not None:
             q, values = _UNSENT_OF_SESSION, {"sid": session_id}  # after each transition
         else:
-            q, values = select(t.outbox).where(o.sent_at.is_(None)).order_by(o.id), {}
-            if session_id is not None:
-                q = q.where(o.session_id == session_id)
-            if ids is not None:
-                q = q.where(o.id.in_(list(ids)))
+            q, values = _UNSENT, {}
         async with self._read() as conn:
             rows = (await conn.execute(q, values)).all()
         out = []
@@ -174,12 +169,15 @@ class TimerStore(SqlEngine):
             await conn.execute(_MARK, {"post": outbox_id, "sent_at": now})
 
 
-def _pending():
-    """Timers not yet fired, earliest first. A space to open is not a timer: the round's
-    openers take it (ReplicaStore)."""
-    tc = t.timers.c
-    q = select(t.timers).where(tc.fired_at.is_(None), tc.kind != t.OPENING)
-    return q.order_by(tc.due_at, tc.id)
+# timers not yet fired, earliest first; a space to open is not a timer: the round's
+# openers take it (ReplicaStore)
+_tc = t.timers.c
+_PENDING = (
+    select(t.timers)
+    .where(_tc.fired_at.is_(None), _tc.kind != t.OPENING)
+    .order_by(_tc.due_at, _tc.id)
+)
+_NEXT_DUE = _PENDING.where(_tc.due_at > bindparam("now")).limit(1)  # at each alarm: built once
 
 
 # what each transition and each post runs: built once (see sql.py)
@@ -190,9 +188,7 @@ _CLAIM_TIMER = (
     .values(fired_at=bindparam("now"))
 )
 _QUEUE = insert(t.outbox)
-_UNSENT_OF_SESSION = (
-    select(t.outbox)
-    .where(t.outbox.c.sent_at.is_(None), t.outbox.c.session_id == bindparam("sid"))
-    .order_by(t.outbox.c.id)
-)
+_UNSENT = select(t.outbox).where(t.outbox.c.sent_at.is_(None)).order_by(t.outbox.c.id)
+_UNSENT_OF_SESSION = _UNSENT.where(t.outbox.c.session_id == bindparam("sid"))
+_UNSENT_AMONG = _UNSENT.where(t.outbox.c.id.in_(bindparam("ids", expanding=True)))
 _MARK = update(t.outbox).where(t.outbox.c.id == bindparam("post"))  # the column it is given

@@ -52,8 +52,7 @@ BIG_COMMIT = 2_000  # rows changed since the last commit: past this it runs on a
 
 
 class _Connection(sqlite3.Connection):
-    _changes_then = 0
-    on_commit = staticmethod(lambda: None)  # the dialect's (Checkpoints counts commits)
+    _changes_then = 0  # on_commit: the dialect's, given at connect (Checkpoints counts)
 
     def cursor(self, factory=_Cursor):
         return super().cursor(factory)

@@ -228,18 +228,7 @@ async def test_kept_ranks_match_the_board_and_follow_it_within_a_minute(conn):
 async def test_the_board_query_rounds_numerics_on_postgresql():
     from sqlalchemy.dialects import postgresql
 
-    class Conn:  # just enough of a connection to build the query
-        dialect = postgresql.dialect()
-
-        async def execute(self, _q, _params=None):
-            class Empty:
-                def first(self):
-                    return None
-
-            return Empty()
-
-    q, _ = await boards.board_query(Conn(), COMMUNITY, "all", None, NOW, "UTC")
-    sql = str(q.compile(dialect=postgresql.dialect()))
+    sql = str(boards.statements("postgresql").rows.compile(dialect=postgresql.dialect()))
     assert "round(CAST(" in sql and "AS NUMERIC), " in sql
 
 
@@ -283,6 +272,12 @@ async def test_a_replaced_rating_leaves_the_summaries_as_if_only_the_new_one_was
     assert results[0] == results[1]
 
 
+async def _board_rows(conn):
+    """The all-time board's rows, unordered, and the values they are read with."""
+    params = await boards.board_params(conn, COMMUNITY, "all", None, NOW, "UTC")
+    return boards.statements(conn.dialect.name).rows, params
+
+
 async def _random_board(conn, rng: random.Random, members: int, mean: float, settled=False):
     """A board's rows as the summaries hold them, the community's mean as given. Settled:
     every member rated a few times at least, near the mean. Else also members rated once
@@ -320,9 +315,9 @@ async def test_a_boards_first_rows_read_through_their_bound_are_its_first_rows(c
         assert got == full[:limit]
     from bot.storage.standings import USUAL_MEAN
 
-    q, score = await boards.board_query(conn, COMMUNITY, "all", None, NOW, "UTC")
+    q, params = await _board_rows(conn)
     above = max(0.0, mean - USUAL_MEAN)
-    for row in (await conn.execute(q.add_columns(boards.usual_score))).all():
+    for row in (await conn.execute(q.add_columns(boards.usual_score), params)).all():
         assert row.score <= row[-1] + above + boards.MARGIN, "a score above its bound"
 
 
@@ -332,8 +327,8 @@ async def test_a_settled_communitys_top_ten_is_read_without_scoring_every_row(co
     from bot.storage.standings import USUAL_MEAN
 
     await _random_board(conn, random.Random(5), 1500, USUAL_MEAN, settled=True)
-    q, _ = await boards.board_query(conn, COMMUNITY, "all", None, NOW, "UTC")
-    for row in (await conn.execute(q.add_columns(boards.usual_score))).all():
+    q, params = await _board_rows(conn)
+    for row in (await conn.execute(q.add_columns(boards.usual_score), params)).all():
         assert row.score == pytest.approx(row[-1], abs=1e-8), "the index's score is not ours"
     raw = (await conn.get_raw_connection()).driver_connection
     steps = {"n": 0}
