@@ -68,7 +68,7 @@ class Workload:
                 s, _ = await self.app.practice.apply(sid, TimeUp(current_key(s)))
             if s.phase.terminal:
                 continue  # paired with someone already waiting, who never came: skip it
-            await self.app.practice.deliver()
+            await self.app.practice.sending.deliver()
             if k % 2:
                 bank = self.app.bank
                 rubric = bank.rubric_for(bank.question(s.turn.question_id))

@@ -108,14 +108,14 @@ class App:
         self.scheduler.every(timedelta(hours=24), self.forget_old_events)
         # spaces another replica claimed and could not open (it died) are taken over here
         self.scheduler.every(timedelta(seconds=SAFETY_POLL_SECONDS), self.rounds.openings.poll)
-        await self.practice.deliver()
+        await self.practice.sending.deliver()
         await self.scheduler.start()
         await self.rounds.resume()
 
     async def catch_up(self) -> None:
         """After a reconnection that may have missed events or failed sends: the same
         recovery, without starting anything twice."""
-        await self.practice.deliver()
+        await self.practice.sending.deliver()
         await self.scheduler.run_due()
         await self.rounds.resume()
 

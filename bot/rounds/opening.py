@@ -1,10 +1,12 @@
 """Opening the pair spaces of a saved round: work any replica may take.
 
 A round is saved with one opening per session (a row among the timers: it has their lease).
-An opener claims a few at a time, opens each space, records it and retires the opening in
-one unit of work. So a space is opened by one replica at a time; a replica that dies leaves
-its claims to run out, and every replica looks for openings at its safety poll, so the
-others finish the round without waiting for a restart.
+An opener claims a few at a time and opens them together: their spaces side by side on the
+platform, then every space recorded and its opening retired in one unit of work (a round of
+thousands saved space by space spent most of its time in a dozen statements per space). So
+a space is opened by one replica at a time; a replica that dies leaves its claims to run
+out, and every replica looks for openings at its safety poll, so the others finish the round
+without waiting for a restart.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from bot.model import ChannelRef, CommunityConfig, Round, Session, Timer
+from bot.model import ChannelRef, CommunityConfig, Member, Round, Session, Timer
 from bot.rounds import booking
 from bot.sessions.driver import Practice
-from bot.sessions.machine import InvalidTransition, SpaceOpened
+from bot.sessions.machine import SpaceOpened
 
 log = logging.getLogger(__name__)
 
-# spaces opened side by side: enough to keep a platform's rate busy through its round
-# trips, few enough to leave database connections to commands, timers and sends
-AT_ONCE = 8
-CLAIMED_AHEAD = 32  # openings claimed per statement: a second's work, far inside a lease
+# openers side by side, each opening a batch of spaces together: enough to keep a platform's
+# rate busy through its round trips, few enough to leave database connections to commands,
+# timers and sends
+AT_ONCE = 4
+TOGETHER = 16  # spaces one opener opens and saves together: a unit of work of a few ms
+CLAIMED_AHEAD = 64  # openings claimed per statement: a second's work, far inside a lease
 RETRY = timedelta(minutes=5)  # a space the platform refused is tried again after this
 
 
@@ -47,8 +51,8 @@ class Openings:
         """A small round's spaces, one after the other: its posts come in the pairs' order."""
         claimed = await self.store.claim_openings(self.clock.now(), count, round_id=round_id)
         known: dict = {}
-        for opening, tried in claimed:
-            await self._open(opening, tried, known, no_wait)  # the command's own work
+        for start in range(0, len(claimed), TOGETHER):  # the command's own work: no make_way
+            await self._open_together(claimed[start : start + TOGETHER], known)
 
     def wake(self) -> None:
         """Open whatever waits, in the background: a big round just saved, a round whose
@@ -68,31 +72,33 @@ class Openings:
             await self.open_waiting()
 
     async def open_waiting(self) -> None:
-        """Every opening this replica can claim, AT_ONCE side by side, each opener taking
-        the next: a round of thousands is not thousands of tasks created in one go."""
+        """Every opening this replica can claim, AT_ONCE openers each taking the next batch:
+        a round of thousands is not thousands of tasks created in one go."""
         claimed: list[tuple[Timer, bool]] = []
         refill = asyncio.Lock()
         known: dict = {}  # rounds and configs read once per run, not once per space
 
-        async def take() -> tuple[Timer, bool] | None:
+        async def take() -> list[tuple[Timer, bool]]:
             async with refill:
                 if self._stopping:
-                    return None  # what this replica claimed waits for its lease to run out
+                    return []  # what this replica claimed waits for its lease to run out
                 if not claimed:
                     try:
                         now = self.clock.now()
                         claimed.extend(await self.store.claim_openings(now, CLAIMED_AHEAD))
                     except Exception:  # the database is busy or away: the next poll retries
                         log.exception("could not claim spaces to open; looking again later")
-                return claimed.pop(0) if claimed else None
+                batch = claimed[:TOGETHER]
+                del claimed[:TOGETHER]
+                return batch
 
         async def opener() -> None:
-            while (next_one := await take()) is not None:
-                await self.make_way()
+            while batch := await take():
+                await self.make_way()  # in the background: members' commands first
                 try:
-                    await self._open(*next_one, known, self.make_way)
-                except Exception:  # its claim runs out, and a replica tries it again then
-                    log.exception("could not open space %s", next_one[0].subject)
+                    await self._open_together(batch, known, self.make_way)
+                except Exception:  # their claims run out, and a replica tries them again then
+                    log.exception("could not open spaces %s", [o.subject for o, _ in batch])
 
         await asyncio.gather(*(opener() for _ in range(AT_ONCE)))
 
@@ -102,30 +108,69 @@ class Openings:
         self._stopping = True
         await asyncio.gather(*self.running, return_exceptions=True)
 
-    async def _open(self, opening: Timer, tried: bool, known: dict, make_way) -> None:
-        s = await self.store.get_session(opening.subject)
-        if s is None or s.space is not None or s.phase.terminal:
-            # opened before a crash could retire it, or cancelled before its turn
-            await self.store.claim_timer(opening.id, self.clock.now())
-            return
+    async def _open_together(self, batch, known: dict, make_way=None) -> None:
+        """Open a batch's spaces on the platform, then record them all and retire their
+        openings in one unit of work; a space the platform refused is tried again later.
+        ``make_way``: in the background, the spaces are opened side by side and members'
+        commands go first before the writer is taken; else in order, as the command's own
+        work."""
+        found = await self.store.get_sessions([opening.subject for opening, _ in batch])
+        retired, waiting = [], []
+        for opening, tried in batch:
+            s = found.get(opening.subject)
+            if s is None or s.space is not None or s.phase.terminal:
+                retired.append(opening)  # opened before a crash could retire it, or cancelled
+            else:
+                waiting.append((opening, tried, s))
+        people = await self._people([s for _, _, s in waiting])
+        spaces = [self._open(opening, tried, s, people, known) for opening, tried, s in waiting]
+        if make_way is None:
+            opened = [await space for space in spaces]
+        else:
+            opened = await asyncio.gather(*spaces)
+            await make_way()
+        opened = [x for x in opened if x is not None]
+        try:
+            async with self.store.unit_of_work():  # the spaces and the retirements together
+                if opened:
+                    # a session that ended meanwhile refuses its space: it is retired too
+                    await self.practice.apply_together([(s.id, event) for _, s, event in opened])
+                done = retired + [opening for opening, _, _ in opened]
+                await self.store.claim_timers([o.id for o in done], self.clock.now())
+        except Exception:
+            log.exception("could not record %d opened spaces; tried again later", len(opened))
+            for opening, _, _ in opened:
+                await self.store.postpone_opening(opening.id, self.clock.now() + RETRY)
+
+    async def _open(self, opening: Timer, tried: bool, s: Session, people, known: dict):
+        """(opening, session, SpaceOpened), or None when the platform refused: tried later."""
         rnd, cfg = await self._round(opening.key, s.community, known)
         try:
-            names = await self.practice.names(s)
-            title = ("Mock interview: " + " & ".join(names[m] for m in s.members))[:90]
+            members = [people.get((s.community, m.id)) for m in s.members]
+            names = [p.name if p else m.id for m, p in zip(s.members, members, strict=True)]
+            title = ("Mock interview: " + " & ".join(names))[:90]
             # tried before: a crash may have come between opening the space and saving it
             space = await self.chat.open_pair_space(
                 _where(rnd, cfg), s.members, title, reopening=tried
             )
-            opened = await self._opened(cfg, s, rnd, space, title, tried)
-            await make_way()  # in the background: commands first, before taking the writer
-            async with self.store.unit_of_work():  # the space and the retirement together
-                await self.practice.apply(s.id, opened)
-                await self.store.claim_timer(opening.id, self.clock.now())
-        except InvalidTransition:
-            await self.store.claim_timer(opening.id, self.clock.now())  # it ended meanwhile
+            people_in = [p for p in members if p is not None]
+            return opening, s, await self._opened(cfg, s, rnd, space, title, tried, people_in)
         except Exception:
             log.exception("could not open a space for session %s; tried again later", s.id)
             await self.store.postpone_opening(opening.id, self.clock.now() + RETRY)
+            return None
+
+    async def _people(self, many: list[Session]) -> dict[tuple[str, str], Member]:
+        """(community, member id) -> Member of every member of ``many``: one read per
+        community (their names title the spaces, their availability gives the times)."""
+        wanted: dict[str, set[str]] = {}
+        for s in many:
+            wanted.setdefault(s.community, set()).update(m.id for m in s.members)
+        out = {}
+        for community, ids in wanted.items():
+            for m in await self.store.members_by_id(community, ids):
+                out[community, m.user.id] = m
+        return out
 
     async def _round(self, round_id: str, community: str, known: dict):
         if ("round", round_id) not in known:
@@ -134,7 +179,7 @@ class Openings:
             known["config", community] = await self.store.get_config(community)
         return known["round", round_id], known["config", community]
 
-    async def _opened(self, cfg, s: Session, rnd: Round | None, space, title, reopening):
+    async def _opened(self, cfg, s: Session, rnd: Round | None, space, title, reopening, people):
         """The space is open: in window mode, the times to propose and where to talk. A pair
         made on demand meets now: both asked for a partner at this moment."""
         if cfg.meet != "window" or (rnd is not None and rnd.kind == "on_demand"):
@@ -144,7 +189,6 @@ class Openings:
         )
         now = self.clock.now()
         ends = booking.window_end(cfg, s, now)
-        people = [m for u in s.members if (m := await self.store.get_member(u)) is not None]
         length = self.practice.timings(s, cfg).whole
         slots = booking.proposals(people, now, ends, length)
         return SpaceOpened(space, slots, ends, place, voice)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -23,12 +24,12 @@ from bot.sessions import booking_notes, presenter
 from bot.sessions import machine as sessions
 from bot.sessions import outbox as announcements
 from bot.sessions.machine import AttendanceSettled, InvalidTransition
+from bot.sessions.sending import Sender, forget_if_free
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_BEFORE = timedelta(minutes=1)
 TIMED = ("intro:", "prep:", "answer:", "feedback:")  # phases with a countdown to post
-SENDING_AT_ONCE = 16
 
 
 class Practice:
@@ -37,10 +38,7 @@ class Practice:
         self.arm = arm  # wakes the in-process alarm for new timers
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._holders: dict[str, asyncio.Task | None] = {}
-        # one sender per session keeps its posts in order; sessions are sent side by side,
-        # as many at once as SENDING_AT_ONCE (the platform's limits pace the calls)
-        self._sending: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._senders = asyncio.Semaphore(SENDING_AT_ONCE)
+        self.sending = Sender(store, chat, clock)  # what transitions queue, sent after commit
         self.on_ended = None  # set by Rounds: closes a round when its last session ends
         # set by Reliability: records attendance consequences in the same unit of work
         self.on_transition = None
@@ -50,12 +48,27 @@ class Practice:
         return {m: known.get(m.id, m.id) for m in session.members}
 
     async def context(self, s: Session, cfg: CommunityConfig) -> announcements.Context:
-        known = await self.store.member_profiles(s.community, [m.id for m in s.members])
+        return self._context(s, cfg, await self._profiles([s]), self.clock.now())
+
+    async def _profiles(self, many: Sequence[Session]) -> dict[tuple[str, str], tuple[str, str]]:
+        """(community, member id) -> (name, zone) of every member of ``many``: one read
+        per community."""
+        wanted: defaultdict[str, set[str]] = defaultdict(set)
+        for s in many:
+            wanted[s.community].update(m.id for m in s.members)
+        out = {}
+        for community, ids in wanted.items():
+            for member, profile in (await self.store.member_profiles(community, ids)).items():
+                out[community, member] = profile
+        return out
+
+    def _context(self, s: Session, cfg: CommunityConfig, profiles, now) -> announcements.Context:
+        known = {m: profiles.get((s.community, m.id), (m.id, "UTC")) for m in s.members}
         return announcements.Context(
-            names={m: known.get(m.id, (m.id, "UTC"))[0] for m in s.members},
-            zone_of={m: known.get(m.id, (m.id, "UTC"))[1] for m in s.members},
+            names={m: name for m, (name, _) in known.items()},
+            zone_of={m: zone for m, (_, zone) in known.items()},
             length=self.timings(s, cfg).whole,
-            now=self.clock.now(),
+            now=now,
         )
 
     def timings(self, s: Session, cfg: CommunityConfig) -> sessions.Timings:
@@ -91,7 +104,7 @@ class Practice:
         def release() -> None:
             self._holders.pop(session_id, None)
             lock.release()
-            _forget_if_free(self._locks, session_id)
+            forget_if_free(self._locks, session_id)
 
         if self.store.at_end(release):
             yield
@@ -103,50 +116,83 @@ class Practice:
 
     async def apply(self, session_id: str, event: sessions.Event) -> tuple[Session, list]:
         """Apply one event; raises InvalidTransition (nothing changed) when it does not fit."""
-        named = logged.session_id.set(session_id)  # log lines about this work name it
+        [outcome] = await self.apply_together([(session_id, event)])
+        if isinstance(outcome, InvalidTransition):
+            raise outcome
+        return outcome
+
+    async def apply_together(
+        self, events: Sequence[tuple[str, sessions.Event]]
+    ) -> list[tuple[Session, list] | InvalidTransition]:
+        """Each event to its own session, all in one unit of work: a round's spaces opened
+        together are read in one query and saved in a few statements, not a dozen each. An
+        event that does not fit its session changes nothing there and comes back as its
+        InvalidTransition; the others are saved."""
+        ids = [sid for sid, _ in events]
+        # log lines about this work name its session (a timer loop or a round applies many
+        # sessions' events in one task)
+        named = logged.session_id.set(ids[0] if len(ids) == 1 else None)
         try:
-            # one transaction, and on PostgreSQL the session's row locked in it: work on one
+            # one transaction, and on PostgreSQL the sessions' rows locked in it: work on one
             # session is serialised across replicas, not only inside this process
             async with self.store.unit_of_work():
-                async with self.locked(session_id):
-                    new, effects, changed = await self._apply(session_id, event)
+                async with AsyncExitStack() as held:
+                    for sid in sorted(set(ids)):  # one order: two batches never wait in a ring
+                        await held.enter_async_context(self.locked(sid))
+                    outcomes, changed = await self._apply(events)
                 if changed:
-                    await self.store.after_commit(lambda: self.deliver(session_id))
+                    await self.store.after_commit(lambda: self.sending.deliver(*changed))
         finally:
-            # a timer loop or a round applies many sessions' events in one task
             logged.session_id.reset(named)
-        if self.on_ended is not None and any(isinstance(e, sessions.Ended) for e in effects):
-            await self.on_ended(new)
-        return new, effects
+        for outcome in outcomes:
+            if isinstance(outcome, InvalidTransition) or self.on_ended is None:
+                continue
+            if any(isinstance(e, sessions.Ended) for e in outcome[1]):
+                await self.on_ended(outcome[0])
+        return outcomes
 
-    async def _apply(self, session_id: str, event: sessions.Event):
-        s = await self.store.get_session(session_id, for_update=True)
-        if s is None:
-            raise InvalidTransition("that session does not exist")
+    async def _apply(self, events):
+        found = await self.store.get_sessions([sid for sid, _ in events], for_update=True)
         now = self.clock.now()
-        cfg = await self.store.get_config(s.community)
-        new, effects = sessions.advance(s, event, now, self.timings(s, cfg))
-        ctx = await self.context(new, cfg)
-        ratings = await self._closed_turn_ratings(new, effects)
-        deliveries = announcements.for_transition(new, effects, ctx, self.bank, ratings)
-        if new == s and not deliveries:
-            return new, effects, False
-        saved = await self.store.save_transition(
-            new,
-            arm=self._alarms(effects, now, platform_of(new.community)),
-            deliveries=deliveries,
-            now=now,
-            tz=cfg.timezone,
-            settled=next(
-                ((e.present, e.absent) for e in effects if isinstance(e, AttendanceSettled)),
-                None,
-            ),
-        )
-        for timer in saved:
-            self.arm(timer)
+        outcomes: list = []
+        moved = []  # (old, new, effects, cfg) of each session the event fits
+        for sid, event in events:
+            s = found.get(sid)
+            if s is None:
+                outcomes.append(InvalidTransition("that session does not exist"))
+                continue
+            cfg = await self.store.get_config(s.community)
+            try:
+                new, effects = sessions.advance(s, event, now, self.timings(s, cfg))
+            except InvalidTransition as refused:
+                outcomes.append(refused)
+                continue
+            outcomes.append((new, effects))
+            moved.append((s, new, effects, cfg))
+        profiles = await self._profiles([new for _, new, _, _ in moved])
+        saved, changed = [], []
+        for s, new, effects, cfg in moved:
+            ctx = self._context(new, cfg, profiles, now)
+            ratings = await self._closed_turn_ratings(new, effects)
+            deliveries = announcements.for_transition(new, effects, ctx, self.bank, ratings)
+            if new == s and not deliveries:
+                continue
+            arm = self._alarms(effects, now, platform_of(new.community))
+            settled = next(
+                ((e.present, e.absent) for e in effects if isinstance(e, AttendanceSettled)), None
+            )
+            saved.append(announcements.Transition(new, arm, deliveries, cfg.timezone, settled))
+            changed.append(new.id)
+        if saved:
+            for timers in await self.store.save_transitions(saved, now):
+                for timer in timers:
+                    self.arm(timer)
         if self.on_transition is not None:
-            await self.on_transition(new, effects, cfg)
-        return new, effects, True
+            saved_ids = set(changed)
+            for _, new, effects, cfg in moved:
+                if new.id in saved_ids:
+                    await self.on_transition(new, effects, cfg)
+        return outcomes, changed
 
     def _alarms(self, effects, now, platform: str) -> list[tuple[str, str, datetime]]:
         arm = []
@@ -167,57 +213,6 @@ class Practice:
             return {}
         mine = [r for r in await self.store.session_ratings(s.id) if r.about == "answer"]
         return {turn: [r for r in mine if r.turn == turn] for turn in closed}
-
-    async def deliver(self, session_id: str | None = None) -> int:
-        """Send what transitions queued (one session's, or every session's), each session's
-        in order; a failed send stays queued for the next try."""
-        if session_id is not None:
-            return await self._deliver(session_id)
-        waiting = iter(await self.store.sessions_with_deliveries())
-
-        async def sender() -> int:  # a few senders taking the next session, not one task each
-            return sum([await self._deliver(sid) for sid in waiting])
-
-        return sum(await asyncio.gather(*(sender() for _ in range(SENDING_AT_ONCE))))
-
-    async def _deliver(self, session_id: str) -> int:
-        sent = 0
-        try:
-            async with self._senders, self._sending[session_id]:
-                # on PostgreSQL one replica claims a session's queued posts (SKIP LOCKED, a lease)
-                for outbox_id, community, sid, d, tried in await self.store.claim_deliveries(
-                    self.clock.now(), session_id
-                ):
-                    if not await self._send(outbox_id, community, sid, d, tried):
-                        break  # keep the session's messages in order
-                    sent += 1
-        finally:
-            _forget_if_free(self._sending, session_id)
-        return sent
-
-    async def _send(self, outbox_id: int, community: str, sid: str, d, tried: bool) -> bool:
-        try:
-            if not tried:
-                await self.store.mark_tried(outbox_id, self.clock.now())
-            # the same key on a resend: the platform keeps or finds the first copy
-            key = f"mr-outbox-{outbox_id}"
-            if d.kind == "post":
-                ref = await self.chat.send(d.target, d.msg, key=key, resend=tried)
-                if d.link:
-                    await self.store.link_message(ref, community, d.link, sid, d.turn)
-            elif d.kind == "private":
-                await self.chat.send_private(d.target, d.user, d.msg, key=key, resend=tried)
-            elif d.kind == "dm":
-                await self.chat.send(d.target, d.msg, key=key, resend=tried)
-            elif d.kind == "end_voice":
-                await self.chat.close_voice(d.target)
-            else:
-                await self.chat.close_pair_space(d.target, key=key, resend=tried)
-        except Exception:
-            log.exception("delivery %s for session %s failed; it stays queued", outbox_id, sid)
-            return False
-        await self.store.mark_delivered(outbox_id, self.clock.now())
-        return True
 
     async def checkpoint(self, timer: Timer) -> None:
         if not await self.store.claim_timer(timer.id, self.clock.now()):
@@ -250,7 +245,7 @@ class Practice:
                 msg = booking_notes.reminder(s, ctx.names, ctx.zones, lead)
             delivery = announcements.Delivery("post", s.space, msg)
             await self.store.save_transition(s, deliveries=[delivery], now=self.clock.now())
-        await self.store.after_commit(lambda: self.deliver(s.id))
+        await self.store.after_commit(lambda: self.sending.deliver(s.id))
 
     async def live_session_of(self, user: UserRef, session_id: str | None) -> Session:
         """The session a member means: the one named, else their newest unfinished one."""
@@ -270,11 +265,3 @@ class Practice:
         """The member's live session, if any (the database holds at most one)."""
         session_id = await self.store.live_session_id(user)
         return await self.store.get_session(session_id) if session_id else None
-
-
-def _forget_if_free(locks: dict[str, asyncio.Lock], key: str) -> None:
-    """Drop a lock nobody holds or waits for, so a lock table holds live work, not every
-    session ever touched (the next user of the key makes a new one)."""
-    lock = locks.get(key)
-    if lock is not None and not lock.locked() and not getattr(lock, "_waiters", None):
-        del locks[key]

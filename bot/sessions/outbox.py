@@ -28,6 +28,18 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class Transition:
+    """A session's new state as saved: with it, in the same transaction, the timers it arms
+    (kind, key, due), what its members are told, and (settled intro) who came and who not."""
+
+    session: Session
+    arm: Sequence[tuple[str, str, datetime]] = ()
+    deliveries: Sequence[Delivery] = ()
+    tz: str = "UTC"  # the community's: a finished session counts in its local week
+    settled: tuple[Sequence[UserRef], Sequence[UserRef]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """What members' messages need beyond the session: their names and zones, the length
     of a whole session (a booking's end), and now (an invitation's stamp)."""

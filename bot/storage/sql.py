@@ -10,8 +10,7 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time
 
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, select, update
 
 from bot.model import (
     CommunityConfig,
@@ -19,11 +18,9 @@ from bot.model import (
     Phase,
     Round,
     Session,
-    Timer,
     UserRef,
 )
-from bot.sessions.outbox import Delivery
-from bot.storage import codec, standings
+from bot.storage import codec
 from bot.storage import schema as t
 from bot.storage.sql_attendance import AttendanceStore
 from bot.storage.sql_data import DataStore
@@ -32,9 +29,12 @@ from bot.storage.sql_ratings import RatingStore
 from bot.storage.sql_replicas import ReplicaStore
 from bot.storage.sql_rounds import RoundStore
 from bot.storage.sql_timers import TimerStore
+from bot.storage.sql_transitions import TransitionStore
 
 
-class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, ReplicaStore):
+class SqlStore(
+    TransitionStore, RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, ReplicaStore
+):
     """The Store on SQLAlchemy Core, async: SQLite and PostgreSQL alike."""
 
     # --- community configuration ------------------------------------------------
@@ -101,6 +101,12 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
         )
         async with self._read() as conn:  # a weekly round reads everyone
             return await paged(conn, q, codec.member_from_row, 1_000, between)
+
+    async def members_by_id(self, community: str, ids: Iterable[str]) -> list[Member]:
+        """The community's members among ``ids`` (a batch of spaces: a few dozen), one read."""
+        async with self._read() as conn:
+            rows = await conn.execute(_MEMBERS, {"community": community, "ids": list(ids)})
+            return [codec.member_from_row(r._mapping) for r in rows]
 
     async def member_names(self, community: str, ids: Sequence[str]) -> dict[str, str]:
         async with self._read() as conn:
@@ -200,16 +206,6 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
                 update(t.rounds).where(t.rounds.c.id == round_id).values(status=status)
             )
 
-    async def get_session(self, session_id: str, *, for_update: bool = False) -> Session | None:
-        """``for_update``: inside a unit of work on PostgreSQL, lock the session's row until
-        the unit ends, so another replica's work on it waits (SQLite has one process)."""
-        locked = for_update and self._dialect == "postgresql" and self.in_unit()
-        async with self._read() as conn:
-            row = (
-                await conn.execute(_SESSION_LOCKED if locked else _SESSION, {"id": session_id})
-            ).first()
-        return codec.session_from_row(row._mapping) if row else None
-
     async def sessions_live(self, community: str) -> list[Session]:
         """Every unfinished session of the community."""
         sc = t.sessions.c
@@ -246,58 +242,6 @@ class SqlStore(RoundStore, AttendanceStore, RatingStore, TimerStore, DataStore, 
                 )
             ).all()
         return [codec.session_from_row(r._mapping) for r in rows]
-
-    async def save_transition(
-        self,
-        s: Session,
-        *,
-        arm: Sequence[tuple[str, str, datetime]] = (),
-        deliveries: Sequence[Delivery] = (),
-        now: datetime,
-        tz: str = "UTC",
-        settled: tuple[Sequence[UserRef], Sequence[UserRef]] | None = None,
-    ) -> list[Timer]:
-        """Save a session's new state, retire the timers of phases it left, arm new ones,
-        free the places of members no longer in it and queue what the members must be told,
-        atomically. A timer for the phase the session is still in stays armed."""
-        row = codec.session_to_row(s)
-        key = f"{s.phase.value}:{s.turn_index}"
-        ended = s.phase.terminal
-        async with self._write() as conn:
-            await conn.execute(_SAVE_SESSION, {**row, "saved": s.id})
-            stale = _RETIRE_ALL if ended else _RETIRE_OTHERS
-            await conn.execute(stale, {"of_session": s.id, "phase_key": key, "now": now})
-            gone = _FREE_ALL if ended else _FREE_OTHERS
-            await conn.execute(gone, {"sid": s.id, "present": [m.id for m in s.present]})
-            if settled is not None:
-                await self._settle_attendance(conn, s, *settled)
-            if s.phase.value == "done":
-                await self._complete(conn, s, now, tz)
-            armed = [
-                await self._add_timer(conn, s.community, k, s.id, key, due) for k, key, due in arm
-            ]
-            await self._queue(conn, s, deliveries, now)
-        return armed
-
-    async def _complete(self, conn: AsyncConnection, s: Session, now: datetime, tz: str) -> None:
-        """Count the session once per member, even if a finished session is saved again."""
-        p = t.participants.c
-        rows = await conn.execute(
-            select(p.user_id, p.track).where(
-                p.session_id == s.id,
-                p.completed_at.is_(None),
-                p.user_id.in_([m.id for m in s.present]),
-            )
-        )
-        for row in rows.all():
-            await conn.execute(
-                update(t.participants)
-                .where(p.session_id == s.id, p.user_id == row.user_id)
-                .values(completed_at=now)
-            )
-            await standings.record_session(
-                conn, community=s.community, member=row.user_id, track=row.track, at=now, tz=tz
-            )
 
     # --- pairing inputs ------------------------------------------------------------
 
@@ -342,22 +286,12 @@ _CONFIG = select(t.communities.c.config).where(t.communities.c.community == bind
 _MEMBER = select(t.members).where(
     t.members.c.community == bindparam("community"), t.members.c.user_id == bindparam("id")
 )
-_SESSION = select(t.sessions).where(t.sessions.c.id == bindparam("id"))
 _PROFILES = select(t.members.c.user_id, t.members.c.name, t.members.c.timezone).where(
     t.members.c.community == bindparam("community"),
     t.members.c.user_id.in_(bindparam("ids", expanding=True)),
 )
-_NAMES = _PROFILES.with_only_columns(t.members.c.user_id, t.members.c.name)
-_SESSION_LOCKED = _SESSION.with_for_update()
-
-# a session's transition, the most frequent write: built once
-_SAVE_SESSION = update(t.sessions).where(t.sessions.c.id == bindparam("saved"))
-_tc, _lm = t.timers.c, t.live_members.c
-_RETIRE_ALL = (
-    update(t.timers)
-    .where(_tc.subject == bindparam("of_session"), _tc.fired_at.is_(None))
-    .values(fired_at=bindparam("now"))
+_MEMBERS = select(t.members).where(
+    t.members.c.community == bindparam("community"),
+    t.members.c.user_id.in_(bindparam("ids", expanding=True)),
 )
-_RETIRE_OTHERS = _RETIRE_ALL.where(_tc.key != bindparam("phase_key"))  # the phase's own stays
-_FREE_ALL = delete(t.live_members).where(_lm.session_id == bindparam("sid"))
-_FREE_OTHERS = _FREE_ALL.where(_lm.user_id.not_in(bindparam("present", expanding=True)))
+_NAMES = _PROFILES.with_only_columns(t.members.c.user_id, t.members.c.name)

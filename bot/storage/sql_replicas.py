@@ -46,19 +46,19 @@ class ReplicaStore(SqlEngine):
         timers = [codec.timer_from_row(r._mapping) for r in rows]
         return sorted(timers, key=lambda x: (x.due_at, x.id))
 
-    async def claim_deliveries(self, now: datetime, session_id: str | None = None):
-        """Queued posts this replica sends: every unsent row of each session it claims, so
-        one replica keeps a session's posts in order; a session another replica is sending
-        is left to it until its lease runs out."""
+    async def claim_deliveries(self, now: datetime, *session_ids: str):
+        """Queued posts this replica sends (the sessions', else every session's): every
+        unsent row of each session it claims, so one replica keeps a session's posts in
+        order; a session another replica is sending is left to it until its lease runs out."""
         if self._dialect == "sqlite":
-            return await self.undelivered(session_id)
+            return await self.undelivered(*session_ids)
         o = t.outbox.c
         taken = select(o.session_id).where(
             o.sent_at.is_(None), o.claimed_until >= now, o.claimed_by != self.replica
         )
         wanted = o.sent_at.is_(None) & o.session_id.not_in(taken)
-        if session_id is not None:
-            wanted = wanted & (o.session_id == session_id)
+        if session_ids:
+            wanted = wanted & o.session_id.in_(session_ids)
         rows = select(o.id).where(wanted).order_by(o.id).limit(BATCH * 5)
         claim = (
             update(t.outbox)

@@ -21,16 +21,20 @@ from bot.storage.sql_engine import SqlEngine
 class TimerStore(SqlEngine):
     # --- timers -----------------------------------------------------------------------
 
-    async def _add_timer(self, conn, community, kind, subject, key, due_at) -> Timer:
-        timer = dict(community=community, kind=kind, subject=subject, key=key, due_at=due_at)
-        res = await conn.execute(_ADD_TIMER, timer)
-        return Timer(res.inserted_primary_key[0], community, kind, subject, key, due_at)
+    async def _add_timers(self, conn, timers: Sequence[tuple]) -> list[Timer]:
+        """(community, kind, subject, key, due) each: armed in one statement, in order."""
+        if not timers:
+            return []
+        rows = [dict(zip(_TIMER_FIELDS, x, strict=True)) for x in timers]
+        ids = (await conn.execute(_ADD_TIMERS, rows)).scalars().all()
+        return [Timer(i, *x) for i, x in zip(ids, timers, strict=True)]
 
     async def add_timer(
         self, community: str, kind: str, subject: str, key: str, due_at: datetime
     ) -> Timer:
         async with self._write() as conn:
-            return await self._add_timer(conn, community, kind, subject, key, due_at)
+            [timer] = await self._add_timers(conn, [(community, kind, subject, key, due_at)])
+            return timer
 
     async def cancel_timers(self, subject: str, kind: str, now: datetime) -> None:
         tc = t.timers.c
@@ -59,6 +63,12 @@ class TimerStore(SqlEngine):
             res = await conn.execute(_CLAIM_TIMER, {"timer": timer_id, "now": now})
             return res.rowcount == 1
 
+    async def claim_timers(self, timer_ids: Sequence[int], now: datetime) -> None:
+        """Mark timers fired in one statement (a batch of spaces opened together)."""
+        if timer_ids:
+            async with self._write() as conn:
+                await conn.execute(_CLAIM_TIMER, [{"timer": i, "now": now} for i in timer_ids])
+
     async def purge_done(self, before: datetime) -> tuple[int, int]:
         """Forget sent posts and fired timers older than ``before``: (posts, timers)."""
         o, tc = t.outbox.c, t.timers.c
@@ -73,7 +83,8 @@ class TimerStore(SqlEngine):
 
     # --- the outbox -----------------------------------------------------------------
 
-    async def _queue(self, conn, s: Session, deliveries: Sequence[Delivery], now: datetime) -> None:
+    async def _queue(self, conn, posts: Sequence[tuple[Session, Delivery]], now: datetime) -> None:
+        """(session, delivery) each, in the order they are sent: the outbox sends by id."""
         rows = [
             dict(
                 community=s.community,
@@ -86,15 +97,15 @@ class TimerStore(SqlEngine):
                 turn=d.turn,
                 created_at=now,
             )
-            for d in deliveries
+            for s, d in posts
         ]
-        if rows:  # in their order: the outbox sends them by id
+        if rows:
             await conn.execute(_QUEUE, rows)
 
     async def queue(self, s: Session, deliveries: Sequence[Delivery], now: datetime) -> None:
         """Queue more announcements for a session (sent after the unit of work commits)."""
         async with self._write() as conn:
-            await self._queue(conn, s, deliveries, now)
+            await self._queue(conn, [(s, d) for d in deliveries], now)
 
     async def sessions_with_deliveries(self) -> list[str]:
         """Sessions with posts still queued, the longest waiting first."""
@@ -109,14 +120,16 @@ class TimerStore(SqlEngine):
             return [r.session_id for r in await conn.execute(q)]
 
     async def undelivered(
-        self, session_id: str | None = None, *, ids: Sequence[int] | None = None
+        self, *session_ids: str, ids: Sequence[int] | None = None
     ) -> list[tuple[int, str, str, Delivery, bool]]:
         """(id, community, session id, delivery, tried before) not yet sent, oldest first:
-        every one, a session's, or those of ``ids``."""
+        those of ``ids``, else the sessions', else every one."""
         if ids is not None:
             q, values = _UNSENT_AMONG, {"ids": list(ids)}
-        elif session_id is not None:
-            q, values = _UNSENT_OF_SESSION, {"sid": session_id}  # after each transition
+        elif len(session_ids) == 1:
+            q, values = _UNSENT_OF_SESSION, {"sid": session_ids[0]}  # after each transition
+        elif session_ids:
+            q, values = _UNSENT_OF_SESSIONS, {"sids": list(session_ids)}
         else:
             q, values = _UNSENT, {}
         async with self._read() as conn:
@@ -160,13 +173,17 @@ class TimerStore(SqlEngine):
         async with self._read() as conn:
             await conn.execute(select(1))
 
-    async def mark_tried(self, outbox_id: int, now: datetime) -> None:
-        async with self._write() as conn:
-            await conn.execute(_MARK, {"post": outbox_id, "tried_at": now})
+    async def mark_tried(self, outbox_ids: Sequence[int], now: datetime) -> None:
+        """Posts about to go: one tried before is sent again with the same key, so the
+        platform keeps or finds the first copy."""
+        if outbox_ids:
+            async with self._write() as conn:
+                await conn.execute(_MARK_TRIED, [{"post": i, "at": now} for i in outbox_ids])
 
-    async def mark_delivered(self, outbox_id: int, now: datetime) -> None:
-        async with self._write() as conn:
-            await conn.execute(_MARK, {"post": outbox_id, "sent_at": now})
+    async def mark_delivered(self, outbox_ids: Sequence[int], now: datetime) -> None:
+        if outbox_ids:
+            async with self._write() as conn:
+                await conn.execute(_MARK_SENT, [{"post": i, "at": now} for i in outbox_ids])
 
 
 # timers not yet fired, earliest first; a space to open is not a timer: the round's
@@ -181,7 +198,8 @@ _NEXT_DUE = _PENDING.where(_tc.due_at > bindparam("now")).limit(1)  # at each al
 
 
 # what each transition and each post runs: built once (see sql.py)
-_ADD_TIMER = insert(t.timers)
+_TIMER_FIELDS = ("community", "kind", "subject", "key", "due_at")
+_ADD_TIMERS = insert(t.timers).returning(t.timers.c.id, sort_by_parameter_order=True)
 _CLAIM_TIMER = (
     update(t.timers)
     .where(t.timers.c.id == bindparam("timer"), t.timers.c.fired_at.is_(None))
@@ -190,5 +208,8 @@ _CLAIM_TIMER = (
 _QUEUE = insert(t.outbox)
 _UNSENT = select(t.outbox).where(t.outbox.c.sent_at.is_(None)).order_by(t.outbox.c.id)
 _UNSENT_OF_SESSION = _UNSENT.where(t.outbox.c.session_id == bindparam("sid"))
+_UNSENT_OF_SESSIONS = _UNSENT.where(t.outbox.c.session_id.in_(bindparam("sids", expanding=True)))
 _UNSENT_AMONG = _UNSENT.where(t.outbox.c.id.in_(bindparam("ids", expanding=True)))
-_MARK = update(t.outbox).where(t.outbox.c.id == bindparam("post"))  # the column it is given
+_MARK = update(t.outbox).where(t.outbox.c.id == bindparam("post"))
+_MARK_TRIED = _MARK.values(tried_at=bindparam("at"))
+_MARK_SENT = _MARK.values(sent_at=bindparam("at"))

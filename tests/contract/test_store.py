@@ -276,8 +276,8 @@ async def test_the_outbox_keeps_queued_messages_in_order_until_marked(store):
     rows = await store.undelivered("r1-0")
     assert [d for _, _, _, d, _ in rows] == queued
     assert not any(tried for *_, tried in rows)
-    await store.mark_tried(rows[1][0], NOW)  # a crash may come before Slack or Discord answers
-    await store.mark_delivered(rows[0][0], NOW)
+    await store.mark_tried([rows[1][0]], NOW)  # a crash may come before Slack or Discord answers
+    await store.mark_delivered([rows[0][0]], NOW)
     rest = await store.undelivered()
     assert [(d.kind, tried) for _, _, _, d, tried in rest] == [("private", True), ("close", False)]
 

@@ -27,7 +27,7 @@ async def test_a_big_round_answers_first_and_opens_every_space_once(app):
     assert len(opened) == len(sessions)
     assert set(opened.values()) == {1}, "every space got one welcome"
     assert await app.store.outbox_backlog() == (0, None)
-    assert app.practice._sending == {}, "no sender is kept once the posts are out"
+    assert app.practice.sending._sending == {}, "no sender is kept once the posts are out"
 
 
 async def test_members_paired_on_demand_while_a_round_is_paired_sit_it_out(app):
@@ -94,16 +94,18 @@ async def test_a_session_ending_reads_whether_its_round_is_done_not_the_whole_ro
     assert (await app.store.get_round(rnd.id)).status == "running"
 
 
-async def test_a_big_rounds_openers_wait_for_the_way_to_be_made_before_each_space(app):
-    from bot.rounds.opening import AT_ONCE
+async def test_a_big_rounds_openers_wait_for_the_way_to_be_made_before_each_batch(app):
+    from bot.rounds.opening import AT_ONCE, TOGETHER
 
     await join(app, *MEMBERS)
+    pairs = len(MEMBERS) // 2
+    batches = -(-pairs // TOGETHER)
     waiting, go = [], asyncio.Event()
     all_waiting = asyncio.Event()
 
     async def make_way():
         waiting.append(1)
-        if len(waiting) == AT_ONCE:
+        if len(waiting) == min(AT_ONCE, batches):
             all_waiting.set()
         await go.wait()
 
@@ -111,11 +113,11 @@ async def test_a_big_rounds_openers_wait_for_the_way_to_be_made_before_each_spac
     await start_round(app)
     await asyncio.wait_for(all_waiting.wait(), 10)
     opened = lambda: sum(1 for e in app.chat.entries if e.msg.title == "Your mock interview")  # noqa: E731
-    assert opened() == 0, "every opener waits before its space"
+    assert opened() == 0, "every opener waits before its batch of spaces"
     go.set()
     await asyncio.gather(*app.rounds.openings.running)
-    assert opened() == len(MEMBERS) // 2
-    assert len(waiting) == 2 * opened(), "before the space, and before taking the writer"
+    assert opened() == pairs
+    assert len(waiting) == 2 * batches, "before the batch, and before taking the writer"
 
 
 async def test_quiet_waits_for_commands_in_flight_at_most_a_while(app, monkeypatch):
