@@ -123,6 +123,8 @@ class Openings:
             else:
                 waiting.append((opening, tried, s))
         people = await self._people([s for _, _, s in waiting])
+        for opening, _, s in waiting:  # read before the spaces open side by side
+            await self._round(opening.key, s.community, known)
         spaces = [self._open(opening, tried, s, people, known) for opening, tried, s in waiting]
         if make_way is None:
             opened = [await space for space in spaces]

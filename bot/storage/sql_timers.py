@@ -26,7 +26,17 @@ class TimerStore(SqlEngine):
         if not timers:
             return []
         rows = [dict(zip(_TIMER_FIELDS, x, strict=True)) for x in timers]
-        ids = (await conn.execute(_ADD_TIMERS, rows)).scalars().all()
+        if len(rows) == 1:
+            ids = (await conn.execute(_ADD_TIMER, rows[0])).inserted_primary_key
+        elif self._dialect == "postgresql":
+            ids = (await conn.execute(_ADD_TIMERS, rows)).scalars().all()
+        else:
+            # SQLite promises no order of RETURNING rows, and asked for one SQLAlchemy
+            # inserts row by row; this transaction holds the one writer, so the newest ids
+            # are these rows', in the order they were inserted
+            await conn.execute(_ADD_TIMER, rows)
+            newest = await conn.execute(_NEWEST_TIMERS, {"count": len(rows)})
+            ids = sorted(newest.scalars().all())
         return [Timer(i, *x) for i, x in zip(ids, timers, strict=True)]
 
     async def add_timer(
@@ -199,7 +209,9 @@ _NEXT_DUE = _PENDING.where(_tc.due_at > bindparam("now")).limit(1)  # at each al
 
 # what each transition and each post runs: built once (see sql.py)
 _TIMER_FIELDS = ("community", "kind", "subject", "key", "due_at")
-_ADD_TIMERS = insert(t.timers).returning(t.timers.c.id, sort_by_parameter_order=True)
+_ADD_TIMER = insert(t.timers)
+_ADD_TIMERS = _ADD_TIMER.returning(t.timers.c.id, sort_by_parameter_order=True)
+_NEWEST_TIMERS = select(_tc.id).order_by(_tc.id.desc()).limit(bindparam("count"))
 _CLAIM_TIMER = (
     update(t.timers)
     .where(t.timers.c.id == bindparam("timer"), t.timers.c.fired_at.is_(None))

@@ -137,6 +137,58 @@ async def test_a_transition_retires_old_timers_and_arms_new_ones_atomically(stor
     assert await store.claim_timer(armed.id, NOW) and not await store.claim_timer(armed.id, NOW)
 
 
+async def test_transitions_saved_together_are_each_saved_as_if_alone(store):
+    """A batch (a round's spaces opened together) saves each session's state, retires and
+    arms its own timers, queues its own posts in order and frees only its own places."""
+    from bot.sessions.outbox import Delivery, Transition
+
+    pair, ending = session("r1-0", ("a", "b")), session("r1-1", ("c", "d"))
+    trio = replace(session("r1-2", ("e", "f")), members=(u("e"), u("f"), u("g")))
+    await store.create_round(
+        Round("r1", "discord:w1", 1, "weekly", "running", NOW),
+        [pair, ending, trio],
+        {"r1-0": "coding", "r1-1": "coding", "r1-2": "coding"},
+    )
+    old = [await store.add_timer("discord:w1", "phase_end", s, "intro:0", NOW) for s in
+           ("r1-0", "r1-1", "r1-2")]  # fmt: skip
+    space = [ChannelRef("discord", "w1", f"t{n}") for n in range(3)]
+    prep = NOW + timedelta(minutes=2)
+    moved = replace(pair, phase=Phase.PREP, space=space[0], phase_ends_at=prep)
+    ended = replace(ending, phase=Phase.CANCELLED, space=space[1])
+    without_g = replace(trio, phase=Phase.PREP, space=space[2], absent=frozenset({u("g")}))
+    posts = [
+        Delivery("post", space[n], OutMessage(text=f"p{n}{k}")) for n in (0, 1) for k in (0, 1)
+    ]
+    armed = await store.save_transitions(
+        [
+            Transition(moved, [("phase_end", "prep:0", prep), ("checkpoint", "prep:0", NOW)],
+                       posts[:2]),
+            Transition(ended, deliveries=posts[2:]),
+            Transition(without_g, [("phase_end", "prep:0", prep)]),
+        ],
+        NOW,
+    )  # fmt: skip
+    assert [[(x.subject, x.kind, x.due_at) for x in timers] for timers in armed] == [
+        [("r1-0", "phase_end", prep), ("r1-0", "checkpoint", NOW)],
+        [],
+        [("r1-2", "phase_end", prep)],
+    ]
+    pending = {(x.id, x.subject, x.kind) for x in await store.pending_timers()}
+    assert pending == {(x.id, x.subject, x.kind) for timers in armed for x in timers}
+    assert not any([await store.claim_timer(x.id, NOW) for x in old]), "the intros' retired"
+    assert await store.get_sessions(["r1-2", "r1-0", "r1-9"]) == {
+        "r1-0": moved,
+        "r1-2": without_g,
+    }
+    assert await store.get_session("r1-1") == ended
+    queued = await store.undelivered("r1-0", "r1-1", "r1-2")
+    assert [(sid, d) for _, _, sid, d, _ in queued] == list(
+        zip(["r1-0", "r1-0", "r1-1", "r1-1"], posts, strict=True)
+    )
+    places = {m: await store.live_session_id(u(m)) for m in "abcdefg"}
+    assert places == dict(a="r1-0", b="r1-0", c=None, d=None, e="r1-2", f="r1-2", g=None)
+
+
 async def test_a_rating_is_one_row_per_key_and_replaced(store):
     r = Rating("r1-0", 0, u("a"), u("b"), 3, {"approach": 3}, "ok", "form", NOW)
     assert await store.save_rating(r, "discord:w1", "coding") is True
