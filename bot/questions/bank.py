@@ -15,6 +15,9 @@ class QuestionBank:
         self.packs: tuple[Pack, ...] = tuple(packs)
         self._questions: dict[str, Question] = {}
         self._rubrics: dict[str, Rubric] = {}
+        # (track, level, packs) -> the track's questions by closeness to the level: a round
+        # chooses for every pair, and filtering the packs each time was half its pairing
+        self._ranked: dict[tuple, tuple[tuple[Question, ...], ...]] = {}
         for pack in self.packs:
             self._rubrics.setdefault(pack.rubric.id, pack.rubric)
             for q in pack.questions:
@@ -87,17 +90,30 @@ class QuestionBank:
         """
         if level not in LEVELS:
             raise ValueError(f"unknown level {level!r}; accepted: {', '.join(LEVELS)}")
-        pool = self.questions(track=track, packs=packs)
-        if not pool:
+        ranked = self._by_closeness(track, level, packs)
+        if not ranked:
             return None
-        excluded = set(exclude)
-        unseen = [q for q in pool if q.id not in excluded]
-        candidates = unseen or list(pool)
-        best = min(_level_distance(q, level) for q in candidates)
-        closest = sorted(
-            (q for q in candidates if _level_distance(q, level) == best), key=lambda q: q.id
-        )
-        return random.Random(seed).choice(closest)
+        excluded = exclude if isinstance(exclude, set | frozenset) else set(exclude)
+        for group in ranked:
+            unseen = [q for q in group if q.id not in excluded]
+            if unseen:
+                return random.Random(seed).choice(unseen)
+        return random.Random(seed).choice(ranked[0])
+
+    def _by_closeness(
+        self, track: str, level: str, packs: Collection[str] | None
+    ) -> tuple[tuple[Question, ...], ...]:
+        """The track's questions in groups of one distance from ``level``, the closest
+        first, each group sorted by id."""
+        key = (track, level, None if packs is None else frozenset(packs))
+        if key not in self._ranked:
+            groups: dict[int, list[Question]] = {}
+            for q in self.questions(track=track, packs=packs):
+                groups.setdefault(_level_distance(q, level), []).append(q)
+            self._ranked[key] = tuple(
+                tuple(sorted(groups[d], key=lambda q: q.id)) for d in sorted(groups)
+            )
+        return self._ranked[key]
 
 
 def _level_distance(question: Question, level: str) -> int:

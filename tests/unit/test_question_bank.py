@@ -187,3 +187,39 @@ def test_choose_properties(track, level, seen, seed):
 
     assert distance(q) == min(distance(x) for x in pool)
     assert bank.choose(track=track, level=level, exclude=seen, seed=seed) == q
+
+
+SHARED = QuestionBank(PACKS)  # one bank for every example: its choices are remembered
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    track=st.sampled_from(["behavioral", "coding", "ml-fundamentals", "design"]),
+    level=st.sampled_from(["junior", "mid", "senior"]),
+    seen=st.sets(st.sampled_from(sorted(ALL_IDS))),
+    packs=st.none() | st.sets(st.sampled_from([p.id for p in PACKS])),
+    seed=st.text(max_size=12),
+)
+def test_choose_is_the_seeded_pick_among_the_closest_unseen_sorted_by_id(
+    track, level, seen, packs, seed
+):
+    """The pick itself, not only its kind: a seed gives the same question in any process
+    and in any version, however the bank finds it (it remembers each track's ranking)."""
+    import random
+
+    pool = SHARED.questions(track=track, packs=packs)
+    candidates = [q for q in pool if q.id not in seen] or list(pool)
+
+    def distance(x):
+        return min(abs(LEVELS.index(lv) - LEVELS.index(level)) for lv in x.levels)
+
+    closest = sorted(
+        (q for q in candidates if distance(q) == min(map(distance, candidates))),
+        key=lambda q: q.id,
+    )
+    expected = random.Random(seed).choice(closest) if closest else None
+    for exclude in (seen, frozenset(seen), sorted(seen)):
+        assert (
+            SHARED.choose(track=track, level=level, exclude=exclude, seed=seed, packs=packs)
+            == expected
+        )
