@@ -1,12 +1,12 @@
 """Opening the pair spaces of a saved round: work any replica may take.
 
 A round is saved with one opening per session (a row among the timers: it has their lease).
-An opener claims a few at a time and opens them together: their spaces side by side on the
-platform, then every space recorded and its opening retired in one unit of work (a round of
-thousands saved space by space spent most of its time in a dozen statements per space). So
-a space is opened by one replica at a time; a replica that dies leaves its claims to run
-out, and every replica looks for openings at its safety poll, so the others finish the round
-without waiting for a restart.
+Openers side by side claim a few at a time; each opens a batch's spaces on the platform one
+after the other, then records them all and retires their openings in one unit of work (a
+round of thousands saved space by space spent most of its time in a dozen statements per
+space). So a space is opened by one replica at a time; a replica that dies leaves its claims
+to run out, and every replica looks for openings at its safety poll, so the others finish
+the round without waiting for a restart.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from bot.sessions.machine import SpaceOpened
 
 log = logging.getLogger(__name__)
 
-# openers side by side, each opening a batch of spaces together: enough to keep a platform's
-# rate busy through its round trips, few enough to leave database connections to commands,
-# timers and sends
-AT_ONCE = 4
-TOGETHER = 16  # spaces one opener opens and saves together: a unit of work of a few ms
-CLAIMED_AHEAD = 64  # openings claimed per statement: a second's work, far inside a lease
+# openers side by side, each opening a batch of spaces one after the other and saving them
+# together: enough calls in flight to keep a platform's rate busy through its round trips,
+# few enough tasks that members' commands are not queued behind many, and connections left
+# to commands, timers and sends
+AT_ONCE = 8
+TOGETHER = 8  # spaces one opener opens and saves together: a unit of work of a few ms
+CLAIMED_AHEAD = 128  # openings claimed per statement: a second's work, far inside a lease
 RETRY = timedelta(minutes=5)  # a space the platform refused is tried again after this
 
 
@@ -43,6 +44,7 @@ class Openings:
         self.running: set[asyncio.Task] = set()  # this replica's openers, at most one set
         self._again = False  # woken while the openers were finishing: they look once more
         self._stopping = False
+        self._saving = asyncio.Lock()
         # awaited before each space of a big round: the composition root lets members'
         # commands go first (a round of thousands would otherwise fill the loop for minutes)
         self.make_way = no_wait
@@ -111,9 +113,9 @@ class Openings:
     async def _open_together(self, batch, known: dict, make_way=None) -> None:
         """Open a batch's spaces on the platform, then record them all and retire their
         openings in one unit of work; a space the platform refused is tried again later.
-        ``make_way``: in the background, the spaces are opened side by side and members'
-        commands go first before the writer is taken; else in order, as the command's own
-        work."""
+        ``make_way``: in the background, members' commands go first before each space,
+        before the writer is taken and before each space's posts (a batch's spaces opened
+        side by side queued dozens of steps ahead of each step of a command)."""
         found = await self.store.get_sessions([opening.subject for opening, _ in batch])
         retired, waiting = [], []
         for opening, tried in batch:
@@ -125,18 +127,23 @@ class Openings:
         people = await self._people([s for _, _, s in waiting])
         for opening, _, s in waiting:  # read before the spaces open side by side
             await self._round(opening.key, s.community, known)
-        spaces = [self._open(opening, tried, s, people, known) for opening, tried, s in waiting]
-        if make_way is None:
-            opened = [await space for space in spaces]
-        else:
-            opened = await asyncio.gather(*spaces)
-            await make_way()
+        way = make_way or no_wait  # the command's own work opens its spaces in order
+        opened = [
+            await self._open(opening, tried, s, people, known, way) for opening, tried, s in waiting
+        ]
+        await way()  # before taking the writer
         opened = [x for x in opened if x is not None]
         try:
-            async with self.store.unit_of_work():  # the spaces and the retirements together
+            # the spaces and the retirements in one unit; one batch's save per turn of the
+            # loop: the openers, let go together once members' commands were answered, all
+            # ran their saves in one turn (60 ms). The lock is let go before the commit, so
+            # the posts sent after it go out side by side.
+            async with self.store.unit_of_work(), self._saving:
+                await asyncio.sleep(0)
                 if opened:
                     # a session that ended meanwhile refuses its space: it is retired too
-                    await self.practice.apply_together([(s.id, event) for _, s, event in opened])
+                    events = [(s.id, event) for _, s, event in opened]
+                    await self.practice.apply_together(events, make_way=way)
                 done = retired + [opening for opening, _, _ in opened]
                 await self.store.claim_timers([o.id for o in done], self.clock.now())
         except Exception:
@@ -144,9 +151,10 @@ class Openings:
             for opening, _, _ in opened:
                 await self.store.postpone_opening(opening.id, self.clock.now() + RETRY)
 
-    async def _open(self, opening: Timer, tried: bool, s: Session, people, known: dict):
+    async def _open(self, opening: Timer, tried: bool, s: Session, people, known, make_way):
         """(opening, session, SpaceOpened), or None when the platform refused: tried later."""
         rnd, cfg = await self._round(opening.key, s.community, known)
+        await make_way()
         try:
             members = [people.get((s.community, m.id)) for m in s.members]
             names = [p.name if p else m.id for m, p in zip(s.members, members, strict=True)]

@@ -122,12 +122,13 @@ class Practice:
         return outcome
 
     async def apply_together(
-        self, events: Sequence[tuple[str, sessions.Event]]
+        self, events: Sequence[tuple[str, sessions.Event]], *, make_way=None
     ) -> list[tuple[Session, list] | InvalidTransition]:
         """Each event to its own session, all in one unit of work: a round's spaces opened
         together are read in one query and saved in a few statements, not a dozen each. An
         event that does not fit its session changes nothing there and comes back as its
-        InvalidTransition; the others are saved."""
+        InvalidTransition; the others are saved. ``make_way``: work in the background,
+        whose posts let members' commands go first."""
         ids = [sid for sid, _ in events]
         # log lines about this work name its session (a timer loop or a round applies many
         # sessions' events in one task)
@@ -141,7 +142,8 @@ class Practice:
                         await held.enter_async_context(self.locked(sid))
                     outcomes, changed = await self._apply(events)
                 if changed:
-                    await self.store.after_commit(lambda: self.sending.deliver(*changed))
+                    send = lambda: self.sending.deliver(*changed, make_way=make_way)  # noqa: E731
+                    await self.store.after_commit(send)
         finally:
             logged.session_id.reset(named)
         for outcome in outcomes:

@@ -1,11 +1,11 @@
-"""Sending what transitions queued (the outbox): each session's posts in order, sessions
-side by side. A post is marked tried before it goes and sent once the platform took it;
-one tried before goes again with the same key, so the platform keeps or finds the first
-copy and a crash in between posts nothing twice.
+"""Sending what transitions queued (the outbox): each session's posts in order. A post is
+marked tried before it goes and sent once the platform took it; one tried before goes again
+with the same key, so the platform keeps or finds the first copy and a crash in between
+posts nothing twice.
 
-Sessions are sent a batch at a time: a batch's posts are read in one query and marked in
-two statements (a round's spaces open together, and each post marked alone cost two
-transactions)."""
+Several sessions' posts (a batch of a round's spaces) are read in one query and marked in
+two statements: each post marked alone cost two transactions.
+"""
 
 from __future__ import annotations
 
@@ -18,30 +18,37 @@ from bot.ports import ChatPort, Clock
 
 log = logging.getLogger(__name__)
 
-SENDING_AT_ONCE = 16  # sessions whose posts are on their way at once
+SENDING_AT_ONCE = 16  # sessions whose queued posts a restart sends side by side
+
+
+async def _no_wait() -> None:
+    return None
 
 
 class Sender:
     def __init__(self, store, chat: ChatPort, clock: Clock) -> None:
         self.store, self.chat, self.clock = store, chat, clock
-        # one sender per session keeps its posts in order; sessions are sent side by side,
-        # as many at once as SENDING_AT_ONCE (the platform's limits pace the calls)
+        # one sender per session keeps its posts in order
         self._sending: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._senders = asyncio.Semaphore(SENDING_AT_ONCE)
 
-    async def deliver(self, *session_ids: str) -> int:
+    async def deliver(self, *session_ids: str, make_way=None) -> int:
         """Send what the sessions' transitions queued (given none, every session's), each
         session's in order; a failed send stays queued for the next try. Returns how many
-        posts went."""
+        posts went. ``make_way``: awaited before each session's posts (work in the
+        background lets members' commands go first)."""
         if session_ids:
-            return await self._deliver(session_ids)
-        waiting = await self.store.sessions_with_deliveries()
-        sent = 0
-        for start in range(0, len(waiting), SENDING_AT_ONCE):
-            sent += await self._deliver(waiting[start : start + SENDING_AT_ONCE])
-        return sent
+            return await self._deliver(session_ids, make_way or _no_wait)
+        waiting = iter(await self.store.sessions_with_deliveries())
 
-    async def _deliver(self, session_ids) -> int:
+        async def sender() -> int:  # a few senders taking the next session, not one task each
+            return sum([await self._deliver([sid], _no_wait) for sid in waiting])
+
+        return sum(await asyncio.gather(*(sender() for _ in range(SENDING_AT_ONCE))))
+
+    async def _deliver(self, session_ids, make_way) -> int:
+        """The sessions' posts read in one query, marked tried in one statement and sent in
+        another, the sessions one after the other (a round's batches are sent side by
+        side by their openers)."""
         ids = sorted(set(session_ids))  # locks taken in one order: no two batches wait in a ring
         sent: list[int] = []
         try:
@@ -55,7 +62,9 @@ class Sender:
                 of_session: dict[str, list] = defaultdict(list)
                 for post in posts:
                     of_session[post[2]].append(post)
-                await asyncio.gather(*(self._in_order(p, sent) for p in of_session.values()))
+                for session_posts in of_session.values():
+                    await make_way()
+                    await self._in_order(session_posts, sent)
                 await self.store.mark_delivered(sent, self.clock.now())
         finally:
             for sid in ids:
@@ -63,11 +72,10 @@ class Sender:
         return len(sent)
 
     async def _in_order(self, posts: list, sent: list[int]) -> None:
-        async with self._senders:
-            for outbox_id, community, sid, d, tried in posts:
-                if not await self._send(outbox_id, community, sid, d, tried):
-                    return  # keep the session's messages in order
-                sent.append(outbox_id)
+        for outbox_id, community, sid, d, tried in posts:
+            if not await self._send(outbox_id, community, sid, d, tried):
+                return  # keep the session's messages in order
+            sent.append(outbox_id)
 
     async def _send(self, outbox_id: int, community: str, sid: str, d, tried: bool) -> bool:
         try:

@@ -272,7 +272,10 @@ class SqlEngine:
 
     async def _take_writer(self) -> None:
         try:
-            await asyncio.wait_for(self._writer.acquire(), self._wait)
+            # no task of its own (as wait_for makes): a freed writer's next holder resumes
+            # at the loop's next turn, not two turns later
+            async with asyncio.timeout(self._wait):
+                await self._writer.acquire()
         except TimeoutError:
             raise Busy("the database's writer stayed taken") from None
 

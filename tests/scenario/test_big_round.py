@@ -94,7 +94,7 @@ async def test_a_session_ending_reads_whether_its_round_is_done_not_the_whole_ro
     assert (await app.store.get_round(rnd.id)).status == "running"
 
 
-async def test_a_big_rounds_openers_wait_for_the_way_to_be_made_before_each_batch(app):
+async def test_a_big_rounds_openers_make_way_before_each_step(app):
     from bot.rounds.opening import AT_ONCE, TOGETHER
 
     await join(app, *MEMBERS)
@@ -117,7 +117,8 @@ async def test_a_big_rounds_openers_wait_for_the_way_to_be_made_before_each_batc
     go.set()
     await asyncio.gather(*app.rounds.openings.running)
     assert opened() == pairs
-    assert len(waiting) == 2 * batches, "before the batch, and before taking the writer"
+    # before each batch, each space, taking the writer, and each space's posts
+    assert len(waiting) == batches + pairs + batches + pairs
 
 
 async def test_quiet_waits_for_commands_in_flight_at_most_a_while(app, monkeypatch):

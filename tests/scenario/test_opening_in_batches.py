@@ -37,7 +37,8 @@ async def retried(app, clock):
 
 async def test_opening_a_big_round_costs_about_one_statement_a_space(app):
     """Opened one at a time, 50 spaces cost 775 statements (each its session read twice,
-    its members' names twice, its writes in three transactions); in batches, 72."""
+    its members' names twice, its writes in three transactions); in batches of 8, 121: a
+    batch's statements do not grow with its spaces."""
     await join(app, *MEMBERS)
     gate = asyncio.Event()
 
@@ -56,7 +57,8 @@ async def test_opening_a_big_round_costs_about_one_statement_a_space(app):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert all(s.space is not None for s in sessions) and len(welcomes(app)) == PAIRS
-    assert len(statements) < 2 * PAIRS, len(statements)
+    batches = -(-PAIRS // TOGETHER)
+    assert len(statements) < 20 * batches < 4 * PAIRS, len(statements)
 
 
 async def test_a_refused_space_is_tried_again_and_the_rest_of_its_batch_opens(app, clock):
@@ -88,11 +90,11 @@ async def test_a_batch_that_cannot_be_recorded_reopens_its_spaces_later(app, clo
     failed: list[int] = []
     reopened: list[bool] = []
 
-    async def failing(events):
+    async def failing(events, **kw):
         if not failed:
             failed.append(len(events))
             raise ConnectionError("the database went away")
-        return await real_apply(events)
+        return await real_apply(events, **kw)
 
     async def noting(where, users, title, *, reopening=False):
         reopened.append(reopening)
@@ -101,12 +103,13 @@ async def test_a_batch_that_cannot_be_recorded_reopens_its_spaces_later(app, clo
     app.practice.apply_together, app.chat.open_pair_space = failing, noting
     await start_round(app)
     sessions = await opened(app)
-    assert failed == [TOGETHER]
-    assert sum(1 for s in sessions if s.space is None) == TOGETHER
-    assert len(welcomes(app)) == PAIRS - TOGETHER
+    [lost] = failed  # one batch (the last is smaller)
+    assert 0 < lost <= TOGETHER
+    assert sum(1 for s in sessions if s.space is None) == lost
+    assert len(welcomes(app)) == PAIRS - lost
     sessions = await retried(app, clock)
     assert all(s.space is not None for s in sessions)
-    assert reopened.count(True) == TOGETHER, "the lost batch's spaces are reopened"
+    assert reopened.count(True) == lost, "the lost batch's spaces are reopened"
     assert len(welcomes(app)) == PAIRS and set(welcomes(app).values()) == {1}
 
 
@@ -158,3 +161,17 @@ async def test_a_post_that_fails_waits_in_order_and_its_batch_is_marked_sent(app
     await app.practice.sending.deliver()
     assert len(welcomes(app)) == PAIRS and set(welcomes(app).values()) == {1}
     assert await app.store.outbox_backlog() == (0, None)
+
+
+async def test_making_way_gives_up_the_loop_even_with_no_command_in_flight(app):
+    """With nothing to wait for, openers went through a whole batch's spaces in one turn
+    of the loop, eight of them together holding it for 60 ms."""
+    ran: list[int] = []
+
+    async def other() -> None:
+        ran.append(1)
+
+    task = asyncio.ensure_future(other())
+    await app.service.quiet()
+    assert ran == [1]
+    await task
