@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 # together: enough calls in flight to keep a platform's rate busy through its round trips,
 # few enough tasks that members' commands are not queued behind many, and connections left
 # to commands, timers and sends
-AT_ONCE = 8
+AT_ONCE = 4
 TOGETHER = 8  # spaces one opener opens and saves together: a unit of work of a few ms
-CLAIMED_AHEAD = 128  # openings claimed per statement: a second's work, far inside a lease
+CLAIMED_AHEAD = 64  # openings claimed per statement: a second's work, far inside a lease
 RETRY = timedelta(minutes=5)  # a space the platform refused is tried again after this
 
 
