@@ -220,11 +220,8 @@ class SqlEngine:
             return after
 
     async def _timezone(self, conn: AsyncConnection, community: str) -> str:
-        row = (
-            await conn.execute(
-                select(t.communities.c.config).where(t.communities.c.community == community)
-            )
-        ).first()
+        q = select(t.communities.c.config).where(t.communities.c.community == community)
+        row = (await conn.execute(q)).first()
         return row[0].get("timezone", "UTC") if row else "UTC"
 
     # --- transactions ------------------------------------------------------------------
@@ -272,8 +269,7 @@ class SqlEngine:
 
     async def _take_writer(self) -> None:
         try:
-            # no task of its own (as wait_for makes): a freed writer's next holder resumes
-            # at the loop's next turn, not two turns later
+            # no task of its own, as wait_for makes: the next holder resumes a turn sooner
             async with asyncio.timeout(self._wait):
                 await self._writer.acquire()
         except TimeoutError:
