@@ -76,9 +76,13 @@ async def test_a_replica_takes_over_the_spaces_a_dead_replica_was_opening(clock,
         assert len(sessions) == len(MEMBERS) // 2
         assert all(s.space is not None for s in sessions), "every pair has its space"
         by_pair = Counter(title for title, _ in opened.elements())
-        assert set(by_pair.values()) == {1}, "no pair got two spaces"
+        assert set(by_pair.values()) <= {1, 2}
+        # a space the dead replica opened but never recorded (its batch died unsaved) is
+        # opened again only as a reopening: the platform finds the first one
+        twice = {title for title, n in by_pair.items() if n == 2}
+        assert twice <= set(asked_to_find), "no pair got two spaces"
         by_other = sum(n for (_, by), n in opened.items() if by == "other")
-        assert by_other == len(sessions) - OPENED_BEFORE_DYING
+        assert by_other == len(sessions) - OPENED_BEFORE_DYING + len(twice)
         # the spaces the dead replica had claimed: the platform is asked to find them first
         assert asked_to_find
     finally:
