@@ -126,9 +126,9 @@ class Service:
         """Wait until no other command is in flight, ``longest`` seconds at most: long work
         (a big round's saving, opening its spaces) lets members' commands go first,
         without being held back for good by a steady stream of them. A command that makes
-        way (an organiser's round start) does not wait for itself. It gives up the loop for
-        at least one turn: with nothing in flight, openers that did not went through every
-        space of their batch in one turn, eight of them together holding the loop 60 ms."""
+        way (an organiser's round start) does not wait for itself. It always gives up the
+        loop for a turn: else, with nothing in flight, an opener went through its whole
+        batch in one turn, and eight openers let go together held the loop for 60 ms."""
         await asyncio.sleep(0)
         loop = asyncio.get_running_loop()
         own = 1 if asyncio.current_task() in self._handling else 0

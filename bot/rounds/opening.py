@@ -125,8 +125,6 @@ class Openings:
             else:
                 waiting.append((opening, tried, s))
         people = await self._people([s for _, _, s in waiting])
-        for opening, _, s in waiting:  # read before the spaces open side by side
-            await self._round(opening.key, s.community, known)
         way = make_way or no_wait  # the command's own work opens its spaces in order
         opened = [
             await self._open(opening, tried, s, people, known, way) for opening, tried, s in waiting
