@@ -89,11 +89,11 @@ class Service:
         self.roster = Roster(self.store, self.clock)
         self.accepting = True  # False while stopping: in-flight commands finish, new ones wait
         self.metrics = None  # set by the composition root: commands by kind, outcome, latency
-        self._inflight = 0
         self.idle = asyncio.Event()
         self.idle.set()
         self._one_ended = asyncio.Event()  # set as each command ends: see quiet()
-        self._handling: set[asyncio.Task] = set()  # the tasks answering a command now
+        # the tasks answering a command now: one command at a time each (adapters await it)
+        self._handling: set[asyncio.Task] = set()
         self.members = Membership(practice, rounds)
         self.booking = BookingDesk(practice)
         self.data = YourData(practice, self._organiser)
@@ -104,7 +104,6 @@ class Service:
         if not self.accepting:
             self._count(cmd, "stopping", 0.0)
             return Reply.fail("mockround is restarting: please try again in a minute")
-        self._inflight += 1
         self._handling.add(asyncio.current_task())
         self.idle.clear()
         started = time.perf_counter()
@@ -116,10 +115,9 @@ class Service:
         finally:
             logs.community_id.reset(named)
             self._count(cmd, _outcome(reply), time.perf_counter() - started)
-            self._inflight -= 1
             self._handling.discard(asyncio.current_task())
             self._one_ended.set()
-            if not self._inflight:
+            if not self._handling:
                 self.idle.set()
 
     async def quiet(self, longest: float = YIELD_AT_MOST) -> None:
@@ -131,9 +129,9 @@ class Service:
         batch in one turn, and eight openers let go together held the loop for 60 ms."""
         await asyncio.sleep(0)
         loop = asyncio.get_running_loop()
-        own = 1 if asyncio.current_task() in self._handling else 0
+        me = {asyncio.current_task()}
         until = loop.time() + longest
-        while self._inflight > own and (left := until - loop.time()) > 0:
+        while self._handling - me and (left := until - loop.time()) > 0:
             self._one_ended.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(left):  # no task of its own per waiter

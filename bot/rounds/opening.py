@@ -17,8 +17,9 @@ from datetime import timedelta
 
 from bot.model import ChannelRef, CommunityConfig, Member, Round, Session, Timer
 from bot.rounds import booking
-from bot.sessions.driver import Practice
+from bot.sessions.driver import Practice, members_by_community
 from bot.sessions.machine import SpaceOpened
+from bot.sessions.sending import no_wait
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,6 @@ AT_ONCE = 4
 TOGETHER = 8  # spaces one opener opens and saves together: a unit of work of a few ms
 CLAIMED_AHEAD = 64  # openings claimed per statement: a second's work, far inside a lease
 RETRY = timedelta(minutes=5)  # a space the platform refused is tried again after this
-
-
-async def no_wait() -> None:
-    return None
 
 
 class Openings:
@@ -54,7 +51,7 @@ class Openings:
         claimed = await self.store.claim_openings(self.clock.now(), count, round_id=round_id)
         known: dict = {}
         for start in range(0, len(claimed), TOGETHER):  # the command's own work: no make_way
-            await self._open_together(claimed[start : start + TOGETHER], known)
+            await self._open_together(claimed[start : start + TOGETHER], known, no_wait)
 
     def wake(self) -> None:
         """Open whatever waits, in the background: a big round just saved, a round whose
@@ -110,7 +107,7 @@ class Openings:
         self._stopping = True
         await asyncio.gather(*self.running, return_exceptions=True)
 
-    async def _open_together(self, batch, known: dict, make_way=None) -> None:
+    async def _open_together(self, batch, known: dict, make_way) -> None:
         """Open a batch's spaces on the platform, then record them all and retire their
         openings in one unit of work; a space the platform refused is tried again later.
         ``make_way``: in the background, members' commands go first before each space,
@@ -125,11 +122,11 @@ class Openings:
             else:
                 waiting.append((opening, tried, s))
         people = await self._people([s for _, _, s in waiting])
-        way = make_way or no_wait  # the command's own work opens its spaces in order
         opened = [
-            await self._open(opening, tried, s, people, known, way) for opening, tried, s in waiting
+            await self._open(opening, tried, s, people, known, make_way)
+            for opening, tried, s in waiting
         ]
-        await way()  # before taking the writer
+        await make_way()  # before taking the writer
         opened = [x for x in opened if x is not None]
         try:
             # the spaces and the retirements in one unit; one batch's save per turn of the
@@ -141,7 +138,7 @@ class Openings:
                 if opened:
                     # a session that ended meanwhile refuses its space: it is retired too
                     events = [(s.id, event) for _, s, event in opened]
-                    await self.practice.apply_together(events, make_way=way)
+                    await self.practice.apply_together(events, make_way=make_way)
                 done = retired + [opening for opening, _, _ in opened]
                 await self.store.claim_timers([o.id for o in done], self.clock.now())
         except Exception:
@@ -171,11 +168,8 @@ class Openings:
     async def _people(self, many: list[Session]) -> dict[tuple[str, str], Member]:
         """(community, member id) -> Member of every member of ``many``: one read per
         community (their names title the spaces, their availability gives the times)."""
-        wanted: dict[str, set[str]] = {}
-        for s in many:
-            wanted.setdefault(s.community, set()).update(m.id for m in s.members)
         out = {}
-        for community, ids in wanted.items():
+        for community, ids in members_by_community(many).items():
             for m in await self.store.members_by_id(community, ids):
                 out[community, m.user.id] = m
         return out

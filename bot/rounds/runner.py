@@ -26,9 +26,10 @@ from bot.model import ChannelRef, CommunityConfig, Member, Round, Session, Turn
 from bot.pairing.pair import PairingRules
 from bot.rounds import booking
 from bot.rounds.matching import Entrant, pairing, pairing_in_worker
-from bot.rounds.opening import Openings, no_wait
+from bot.rounds.opening import Openings
 from bot.sessions.driver import Practice
 from bot.sessions.machine import Cancelled, InvalidTransition
+from bot.sessions.sending import no_wait
 from bot.storage.sql_rounds import Conflict
 
 log = logging.getLogger(__name__)

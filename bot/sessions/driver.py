@@ -24,7 +24,7 @@ from bot.sessions import booking_notes, presenter
 from bot.sessions import machine as sessions
 from bot.sessions import outbox as announcements
 from bot.sessions.machine import AttendanceSettled, InvalidTransition
-from bot.sessions.sending import Sender, forget_if_free
+from bot.sessions.sending import Sender, forget_if_free, no_wait
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,8 @@ class Practice:
     async def _profiles(self, many: Sequence[Session]) -> dict[tuple[str, str], tuple[str, str]]:
         """(community, member id) -> (name, zone) of every member of ``many``: one read
         per community."""
-        wanted: defaultdict[str, set[str]] = defaultdict(set)
-        for s in many:
-            wanted[s.community].update(m.id for m in s.members)
         out = {}
-        for community, ids in wanted.items():
+        for community, ids in members_by_community(many).items():
             for member, profile in (await self.store.member_profiles(community, ids)).items():
                 out[community, member] = profile
         return out
@@ -122,7 +119,7 @@ class Practice:
         return outcome
 
     async def apply_together(
-        self, events: Sequence[tuple[str, sessions.Event]], *, make_way=None
+        self, events: Sequence[tuple[str, sessions.Event]], *, make_way=no_wait
     ) -> list[tuple[Session, list] | InvalidTransition]:
         """Each event to its own session, all in one unit of work: a round's spaces opened
         together are read in one query and saved in a few statements, not a dozen each. An
@@ -172,7 +169,7 @@ class Practice:
             outcomes.append((new, effects))
             moved.append((s, new, effects, cfg))
         profiles = await self._profiles([new for _, new, _, _ in moved])
-        saved, changed = [], []
+        saved = []  # (what is saved, its effects, its community's settings)
         for s, new, effects, cfg in moved:
             ctx = self._context(new, cfg, profiles, now)
             ratings = await self._closed_turn_ratings(new, effects)
@@ -183,18 +180,16 @@ class Practice:
             settled = next(
                 ((e.present, e.absent) for e in effects if isinstance(e, AttendanceSettled)), None
             )
-            saved.append(announcements.Transition(new, arm, deliveries, cfg.timezone, settled))
-            changed.append(new.id)
+            transition = announcements.Transition(new, arm, deliveries, cfg.timezone, settled)
+            saved.append((transition, effects, cfg))
         if saved:
-            for timers in await self.store.save_transitions(saved, now):
+            for timers in await self.store.save_transitions([x for x, _, _ in saved], now):
                 for timer in timers:
                     self.arm(timer)
         if self.on_transition is not None:
-            saved_ids = set(changed)
-            for _, new, effects, cfg in moved:
-                if new.id in saved_ids:
-                    await self.on_transition(new, effects, cfg)
-        return outcomes, changed
+            for x, effects, cfg in saved:
+                await self.on_transition(x.session, effects, cfg)
+        return outcomes, [x.session.id for x, _, _ in saved]
 
     def _alarms(self, effects, now, platform: str) -> list[tuple[str, str, datetime]]:
         arm = []
@@ -267,3 +262,11 @@ class Practice:
         """The member's live session, if any (the database holds at most one)."""
         session_id = await self.store.live_session_id(user)
         return await self.store.get_session(session_id) if session_id else None
+
+
+def members_by_community(many: Sequence[Session]) -> dict[str, set[str]]:
+    """The member ids of ``many`` sessions, by community: what one read per community takes."""
+    wanted: defaultdict[str, set[str]] = defaultdict(set)
+    for s in many:
+        wanted[s.community].update(m.id for m in s.members)
+    return wanted

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 SENDING_AT_ONCE = 16  # sessions whose queued posts a restart sends side by side
 
 
-async def _no_wait() -> None:
+async def no_wait() -> None:
+    """Work that makes way for nothing (a command's own, or nothing else runs)."""
     return None
 
 
@@ -31,17 +32,17 @@ class Sender:
         # one sender per session keeps its posts in order
         self._sending: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def deliver(self, *session_ids: str, make_way=None) -> int:
+    async def deliver(self, *session_ids: str, make_way=no_wait) -> int:
         """Send what the sessions' transitions queued (given none, every session's), each
         session's in order; a failed send stays queued for the next try. Returns how many
         posts went. ``make_way``: awaited before each session's posts (work in the
         background lets members' commands go first)."""
         if session_ids:
-            return await self._deliver(session_ids, make_way or _no_wait)
+            return await self._deliver(session_ids, make_way)
         waiting = iter(await self.store.sessions_with_deliveries())
 
         async def sender() -> int:  # a few senders taking the next session, not one task each
-            return sum([await self._deliver([sid], _no_wait) for sid in waiting])
+            return sum([await self._deliver([sid], no_wait) for sid in waiting])
 
         return sum(await asyncio.gather(*(sender() for _ in range(SENDING_AT_ONCE))))
 

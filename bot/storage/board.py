@@ -54,12 +54,10 @@ async def leaderboard(
     keeps the first rows only (ranks stay true: the order is total)."""
     made = statements(conn.dialect.name)
     params = await board_params(conn, community, period, track, now, tz)
-    rows = await _first(conn, made, params, limit) if limit is not None else None
-    if rows is None:
-        if limit is None:
-            rows = (await conn.execute(made.shown, params)).all()
-        else:
-            rows = (await conn.execute(made.shown_first, {**params, "limit": limit})).all()
+    if limit is None:
+        rows = (await conn.execute(made.shown, params)).all()
+    elif (rows := await _first(conn, made, params, limit)) is None:
+        rows = (await conn.execute(made.shown_first, {**params, "limit": limit})).all()
     return [line(row, k) for k, row in enumerate(rows, start=1)]
 
 
@@ -104,11 +102,11 @@ class Statements:
     """A board's statements, built once per database kind: each built anew cost more than
     it took to run (1.5 ms of building the score for a board of ten rows)."""
 
-    rows: Select  # the board's rows, in no order (the score of ``bot.ratings.scoring``
-    # computed where the rows are, so only the rows asked for travel)
     order: Select  # every member's score, best first (``ranks``)
     line: Select  # one member's row (:member)
-    shown: Select  # the rows shown (the members hidden from boards left out), in order
+    # the rows shown (the members hidden from boards left out), in order: the score of
+    # ``bot.ratings.scoring`` computed where the rows are, so only the rows asked for travel
+    shown: Select
     shown_first: Select  # the first :limit of them
     likely: Select  # the :count shown rows of highest usual score, then the usual score
 
@@ -150,6 +148,7 @@ def statements(dialect: str) -> Statements:
         m.community == bindparam("community"), m.hide_from_board.is_(True)
     )
     shown = rows.where(p.member.not_in(hidden))
+    in_order = shown.order_by(score.desc(), p.member)
     likely = (
         shown.add_columns(usual_score.label("top"))
         .order_by(usual_score.desc())
@@ -157,10 +156,9 @@ def statements(dialect: str) -> Statements:
         .subquery()
     )
     return Statements(
-        rows=rows,
         order=select(p.member, score).where(which).order_by(score.desc()),
         line=rows.where(p.member == bindparam("member")),
-        shown=shown.order_by(score.desc(), p.member),
-        shown_first=shown.order_by(score.desc(), p.member).limit(bindparam("limit", type_=Integer)),
+        shown=in_order,
+        shown_first=in_order.limit(bindparam("limit", type_=Integer)),
         likely=select(likely).order_by(likely.c.score.desc(), likely.c.member),
     )

@@ -24,7 +24,7 @@ from bot.storage import codec
 from bot.storage import schema as t
 from bot.storage.sql_attendance import AttendanceStore
 from bot.storage.sql_data import DataStore
-from bot.storage.sql_engine import IDS_IN_QUERY, among, paged
+from bot.storage.sql_engine import CONFIG, IDS_IN_QUERY, among, paged
 from bot.storage.sql_ratings import RatingStore
 from bot.storage.sql_replicas import ReplicaStore
 from bot.storage.sql_rounds import RoundStore
@@ -44,7 +44,7 @@ class SqlStore(
         if unit is not None and community in unit.configs:
             return unit.configs[community]
         async with self._read() as conn:
-            row = (await conn.execute(_CONFIG, {"community": community})).first()
+            row = (await conn.execute(CONFIG, {"community": community})).first()
         if row:
             cfg = codec.config_from_json(community, row[0])
         else:
@@ -282,16 +282,12 @@ class SqlStore(
 
 # what nearly every command reads, each statement built once: building one anew took longer
 # than SQLite took to run it
-_CONFIG = select(t.communities.c.config).where(t.communities.c.community == bindparam("community"))
 _MEMBER = select(t.members).where(
     t.members.c.community == bindparam("community"), t.members.c.user_id == bindparam("id")
-)
-_PROFILES = select(t.members.c.user_id, t.members.c.name, t.members.c.timezone).where(
-    t.members.c.community == bindparam("community"),
-    t.members.c.user_id.in_(bindparam("ids", expanding=True)),
 )
 _MEMBERS = select(t.members).where(
     t.members.c.community == bindparam("community"),
     t.members.c.user_id.in_(bindparam("ids", expanding=True)),
 )
-_NAMES = _PROFILES.with_only_columns(t.members.c.user_id, t.members.c.name)
+_PROFILES = _MEMBERS.with_only_columns(t.members.c.user_id, t.members.c.name, t.members.c.timezone)
+_NAMES = _MEMBERS.with_only_columns(t.members.c.user_id, t.members.c.name)

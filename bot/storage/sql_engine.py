@@ -220,8 +220,7 @@ class SqlEngine:
             return after
 
     async def _timezone(self, conn: AsyncConnection, community: str) -> str:
-        q = select(t.communities.c.config).where(t.communities.c.community == community)
-        row = (await conn.execute(q)).first()
+        row = (await conn.execute(CONFIG, {"community": community})).first()
         return row[0].get("timezone", "UTC") if row else "UTC"
 
     # --- transactions ------------------------------------------------------------------
@@ -386,7 +385,9 @@ class SqlEngine:
         return ins.on_conflict_do_update(index_elements=list(keys), set_=changed)
 
 
-# every command that writes asks and records its delivery: built once (see sql.py)
+# a community's settings, which nearly every command reads: built once (see sql.py)
+CONFIG = select(t.communities.c.config).where(t.communities.c.community == bindparam("community"))
+# every command that writes asks and records its delivery: built once
 _SEEN = select(t.seen_events.c.event_id).where(
     t.seen_events.c.community == bindparam("community"),
     t.seen_events.c.event_id == bindparam("event_id"),

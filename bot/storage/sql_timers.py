@@ -136,8 +136,6 @@ class TimerStore(SqlEngine):
         those of ``ids``, else the sessions', else every one."""
         if ids is not None:
             q, values = _UNSENT_AMONG, {"ids": list(ids)}
-        elif len(session_ids) == 1:
-            q, values = _UNSENT_OF_SESSION, {"sid": session_ids[0]}  # after each transition
         elif session_ids:
             q, values = _UNSENT_OF_SESSIONS, {"sids": list(session_ids)}
         else:
@@ -214,12 +212,11 @@ _ADD_TIMERS = _ADD_TIMER.returning(t.timers.c.id, sort_by_parameter_order=True)
 _NEWEST_TIMERS = select(_tc.id).order_by(_tc.id.desc()).limit(bindparam("count"))
 _CLAIM_TIMER = (
     update(t.timers)
-    .where(t.timers.c.id == bindparam("timer"), t.timers.c.fired_at.is_(None))
+    .where(_tc.id == bindparam("timer"), _tc.fired_at.is_(None))
     .values(fired_at=bindparam("now"))
 )
 _QUEUE = insert(t.outbox)
 _UNSENT = select(t.outbox).where(t.outbox.c.sent_at.is_(None)).order_by(t.outbox.c.id)
-_UNSENT_OF_SESSION = _UNSENT.where(t.outbox.c.session_id == bindparam("sid"))
 _UNSENT_OF_SESSIONS = _UNSENT.where(t.outbox.c.session_id.in_(bindparam("sids", expanding=True)))
 _UNSENT_AMONG = _UNSENT.where(t.outbox.c.id.in_(bindparam("ids", expanding=True)))
 _MARK = update(t.outbox).where(t.outbox.c.id == bindparam("post"))

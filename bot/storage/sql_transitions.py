@@ -32,9 +32,6 @@ class TransitionStore(SqlEngine):
     ) -> dict[str, Session]:
         """The sessions found among ``session_ids``, in one read (``for_update``: as for one;
         the rows are locked in id order, as every batch locks them)."""
-        if len(session_ids) == 1:
-            s = await self.get_session(session_ids[0], for_update=for_update)
-            return {s.id: s} if s is not None else {}
         locked = for_update and self._dialect == "postgresql" and self.in_unit()
         async with self._read() as conn:
             rows = await conn.execute(
@@ -62,21 +59,18 @@ class TransitionStore(SqlEngine):
         free the places of members no longer in it and queue what the members must be told,
         all atomically: a batch writes each of these in one statement. A timer for the phase
         the session is still in stays armed. Returns each transition's armed timers."""
-        keys = [f"{x.session.phase.value}:{x.session.turn_index}" for x in saved]
-        ended = [x.session.phase.terminal for x in saved]
-        retire = [
-            {"of_session": x.session.id, "phase_key": key, "now": now}
-            for x, key in zip(saved, keys, strict=True)
-        ]
+        retire: dict[bool, list[dict]] = {True: [], False: []}  # by whether it ended
+        for s in (x.session for x in saved):
+            key = f"{s.phase.value}:{s.turn_index}"
+            retire[s.phase.terminal].append({"of_session": s.id, "phase_key": key, "now": now})
         async with self._write() as conn:
             await conn.execute(
                 _SAVE_SESSION,
                 [{**codec.session_to_row(x.session), "saved": x.session.id} for x in saved],
             )
-            for everything, stale in ((True, _RETIRE_ALL), (False, _RETIRE_OTHERS)):
-                rows = [r for r, end in zip(retire, ended, strict=True) if end is everything]
-                if rows:
-                    await conn.execute(stale, rows)
+            for ended, stale in ((True, _RETIRE_ALL), (False, _RETIRE_OTHERS)):
+                if retire[ended]:
+                    await conn.execute(stale, retire[ended])
             for x in saved:
                 await self._free_places(conn, x.session)
                 if x.settled is not None:

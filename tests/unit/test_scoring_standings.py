@@ -228,7 +228,7 @@ async def test_kept_ranks_match_the_board_and_follow_it_within_a_minute(conn):
 async def test_the_board_query_rounds_numerics_on_postgresql():
     from sqlalchemy.dialects import postgresql
 
-    sql = str(boards.statements("postgresql").rows.compile(dialect=postgresql.dialect()))
+    sql = str(boards.statements("postgresql").shown.compile(dialect=postgresql.dialect()))
     assert "round(CAST(" in sql and "AS NUMERIC), " in sql
 
 
@@ -273,9 +273,9 @@ async def test_a_replaced_rating_leaves_the_summaries_as_if_only_the_new_one_was
 
 
 async def _board_rows(conn):
-    """The all-time board's rows, unordered, and the values they are read with."""
+    """The all-time board's rows (nobody hidden here), and the values they are read with."""
     params = await boards.board_params(conn, COMMUNITY, "all", None, NOW, "UTC")
-    return boards.statements(conn.dialect.name).rows, params
+    return boards.statements(conn.dialect.name).shown, params
 
 
 async def _random_board(conn, rng: random.Random, members: int, mean: float, settled=False):
