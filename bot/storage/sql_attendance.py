@@ -13,6 +13,10 @@ from bot.storage import schema as t
 from bot.storage.sql_engine import SqlEngine, among
 
 RECENT = 4  # sessions that decide whether a member is paused for no-shows
+# built once: built per call, an IN list's parameters form reference cycles that only the
+# collector frees, and a big round's save asks for each part's members
+_BUSY = select(t.live_members.c.user_id).where(t.live_members.c.community == bindparam("of"))
+_BUSY_AMONG = _BUSY.where(t.live_members.c.user_id.in_(bindparam("ids", expanding=True)))
 
 
 class AttendanceStore(SqlEngine):
@@ -60,13 +64,13 @@ class AttendanceStore(SqlEngine):
     async def busy_members(self, community: str, ids: Iterable[str] | None = None) -> set[str]:
         """Members in a live session (all, or those of ``ids``): they sit out a new round
         until it ends."""
-        lm = t.live_members.c
         listed, keep = among(ids)
-        q = select(lm.user_id).where(lm.community == community)
-        if listed is not None:
-            q = q.where(lm.user_id.in_(listed))
         async with self._read() as conn:
-            busy = {r.user_id for r in await conn.execute(q)}
+            if listed is None:
+                rows = await conn.execute(_BUSY, dict(of=community))
+            else:  # a big round's part asks this again and again: built once (see _BUSY)
+                rows = await conn.execute(_BUSY_AMONG, dict(of=community, ids=listed))
+            busy = {r.user_id for r in rows}
         return busy if keep is None else busy & keep
 
     # --- attendance -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -406,3 +407,35 @@ async def test_a_boards_top_rows_read_through_its_index_are_the_whole_boards(sto
     full = await board()
     assert len(full) == 600
     assert await board(10) == full[:10]
+
+
+async def test_a_big_rounds_parts_leave_nothing_for_the_collector(store):
+    """A big round is saved part after part with the collector paused (rounds.runner): what
+    each part leaves in reference cycles piles up until it runs again. Built per part, the
+    statements' aliases and IN lists left 40,000 objects at 20,000 members, freed in one
+    60-ms stop of the loop."""
+    parts = [[session(f"r1-{k}-{j}", (f"p{k}{j}a", f"p{k}{j}b", f"p{k}{j}c")[: 2 + j])
+              for j in range(2)] for k in range(22)]  # fmt: skip
+    for part in parts:
+        for s in part:
+            for m in s.members:
+                await store.save_member(member(m.id, waiting_since=NOW))
+    rnd = Round("r1", "discord:w1", 42, "weekly", "running", NOW, {})
+    tracks = {s.id: "coding" for part in parts for s in part}
+
+    async def save(part):  # as the runner saves each part: who is still free, then the part
+        await store.busy_members("discord:w1", [m.id for s in part for m in s.members])
+        await store.add_to_round(rnd, part, tracks, NOW)
+
+    await store.create_round(rnd, parts[0], tracks)
+    await save(parts[1])  # statements compiled and cached
+    gc.collect()
+    gc.disable()
+    try:
+        for part in parts[2:]:
+            await save(part)
+        left = gc.collect()
+    finally:
+        gc.enable()
+    assert left < len(parts[2:]), f"{left} objects in cycles after {len(parts[2:])} parts"
+    assert len(await store.round_sessions("r1")) == 44
