@@ -46,10 +46,11 @@ class Openings:
         # commands go first (a round of thousands would otherwise fill the loop for minutes)
         self.make_way = no_wait
 
-    async def in_order(self, round_id: str, count: int) -> None:
-        """A small round's spaces, one after the other: its posts come in the pairs' order."""
-        claimed = await self.store.claim_openings(self.clock.now(), count, round_id=round_id)
-        known: dict = {}
+    async def in_order(self, rnd: Round, cfg: CommunityConfig, count: int) -> None:
+        """A small round's spaces, one after the other: its posts come in the pairs' order.
+        The round and its settings are the command's own: not read again."""
+        claimed = await self.store.claim_openings(self.clock.now(), count, round_id=rnd.id)
+        known: dict = {("round", rnd.id): rnd, ("config", cfg.community): cfg}
         for start in range(0, len(claimed), TOGETHER):  # the command's own work: no make_way
             await self._open_together(claimed[start : start + TOGETHER], known, no_wait)
 

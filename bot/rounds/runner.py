@@ -168,7 +168,7 @@ class Rounds:
 
         async def announce() -> None:
             if opened_here:
-                await self.openings.in_order(round_id, count)
+                await self.openings.in_order(rnd, cfg, count)
             else:
                 self.openings.wake()  # and the other replicas join at their next poll
             for member_id, (user, reason) in told.items():

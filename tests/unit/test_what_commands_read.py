@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from bot import commands as c
 from bot.storage.sql_engine import IDS_IN_QUERY
@@ -87,3 +87,24 @@ async def test_a_read_writes_nothing_even_with_a_delivery_id(app):
     first = await app.service.handle(c.Pause(actor=user("ann"), weeks=1, event_id="w-1"))
     replay = await app.service.handle(c.Pause(actor=user("ann"), weeks=1, event_id="w-1"))
     assert not first.duplicate and replay.duplicate
+
+
+async def test_a_pair_made_now_opens_its_space_without_reading_its_round_again(app):
+    """The command that pairs hands its round and settings to the space's opening: read
+    again, they were two of a pairing `now`'s forty statements."""
+    await join(app, "ann", "bob")
+    await app.service.handle(c.PairNow(actor=user("ann"), channel=CHANNEL))
+    statements: list[str] = []
+    engine = app.store._engine.sync_engine
+    count = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        reply = await app.service.handle(c.PairNow(actor=user("bob"), channel=CHANNEL))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert reply.text.startswith("Paired!"), reply.text
+    assert (await app.practice.current_session(user("bob"))).space is not None
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert not [s for s in reads if " FROM rounds " in s + " "], reads
+    settings = [s for s in reads if " FROM communities " in s + " "]
+    assert len(settings) == 2, settings  # the command's unit, and the space's save
