@@ -92,6 +92,7 @@ class Service:
         self.idle = asyncio.Event()
         self.idle.set()
         self._one_ended = asyncio.Event()  # set as each command ends: see quiet()
+        self._one_step = asyncio.Lock()  # background work let go one step per turn: quiet()
         # the tasks answering a command now: one command at a time each (adapters await it)
         self._handling: set[asyncio.Task] = set()
         self.members = Membership(practice, rounds)
@@ -124,10 +125,11 @@ class Service:
         """Wait until no other command is in flight, ``longest`` seconds at most: long work
         (a big round's saving, opening its spaces) lets members' commands go first,
         without being held back for good by a steady stream of them. A command that makes
-        way (an organiser's round start) does not wait for itself. It always gives up the
-        loop for a turn: else, with nothing in flight, an opener went through its whole
-        batch in one turn, and eight openers let go together held the loop for 60 ms."""
-        await asyncio.sleep(0)
+        way (an organiser's round start) does not wait for itself. Then the waiters go one
+        per turn of the loop, each after giving it up once: with nothing in flight an
+        opener went through its whole batch in one turn, and openers let go together when
+        the last command was answered each ran a step in the same turn, which every
+        command arriving then waited for."""
         loop = asyncio.get_running_loop()
         me = {asyncio.current_task()}
         until = loop.time() + longest
@@ -136,6 +138,8 @@ class Service:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(left):  # no task of its own per waiter
                     await self._one_ended.wait()
+        async with self._one_step:
+            await asyncio.sleep(0)
 
     def _count(self, cmd: c.Command, outcome: str, seconds: float) -> None:
         if self.metrics is not None:

@@ -175,3 +175,27 @@ async def test_making_way_gives_up_the_loop_even_with_no_command_in_flight(app):
     await app.service.quiet()
     assert ran == [1]
     await task
+
+
+async def test_work_making_way_together_goes_on_one_step_per_turn_of_the_loop(app):
+    """Openers let go together when the last command was answered each ran a step in the
+    same turn of the loop, and a command arriving then waited for all of them."""
+    turn = [0]
+    went: list[int] = []
+
+    async def ticking() -> None:
+        while True:
+            await asyncio.sleep(0)
+            turn[0] += 1
+
+    async def step() -> None:
+        await app.service.quiet()
+        went.append(turn[0])
+
+    ticker = asyncio.ensure_future(ticking())
+    await asyncio.sleep(0)
+    try:
+        await asyncio.gather(*(step() for _ in range(4)))
+    finally:
+        ticker.cancel()
+    assert len(set(went)) == len(went), f"steps went on in turns {went}"
