@@ -95,9 +95,9 @@ class RoundStore(SqlEngine):
         if sessions:  # whoever waited for a partner and got one waits no more
             listed, _ = among(s.id for s in sessions)
             if listed is None:  # everyone in a live session: none of them waits
-                await conn.execute(_PLACED_STOP_WAITING[0], dict(of=rnd.community))
+                await conn.execute(_STOP_WAITING_ALL, dict(of=rnd.community))
             else:
-                await conn.execute(_PLACED_STOP_WAITING[1], dict(of=rnd.community, ids=listed))
+                await conn.execute(_STOP_WAITING_IN, dict(of=rnd.community, ids=listed))
 
     async def _record_sessions(self, conn: AsyncConnection, sessions, at: datetime, tracks):
         """The sessions' rows, SESSIONS_PER_PART at a time, the loop answering commands
@@ -181,7 +181,8 @@ _COUNTED = tuple(  # the turns each member gave and took: ``of`` community, ``ui
 )
 _lm = t.live_members.c
 _placed = select(_lm.user_id).where(_lm.community == bindparam("of"))
-_PLACED_STOP_WAITING = tuple(  # in any live session (``of`` community), or in sessions ``ids``
+# members placed (in any live session of ``of`` community, or in sessions ``ids``) wait no more
+_STOP_WAITING_ALL, _STOP_WAITING_IN = (
     update(t.members)
     .where(_mc.community == bindparam("of"), _mc.waiting_since.is_not(None), _mc.user_id.in_(q))
     .values(waiting_since=None)
